@@ -1,0 +1,110 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "kubeflow-aws-usage-tracking",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "usage-collector", targets: ["usage-collector"]),
+        .executable(name: "usage-agent", targets: ["usage-agent"]),
+        .library(name: "UsageTrackingCore", targets: ["UsageTrackingCore"]),
+        .library(name: "UsageStore", targets: ["UsageStore"]),
+        .library(name: "UsageCollector", targets: ["UsageCollector"]),
+        .library(name: "UsageAgent", targets: ["UsageAgent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: Core: domain types and pure arithmetic, no I/O
+        .target(name: "UsageTrackingCore"),
+        .target(
+            name: "JSONLogging",
+            dependencies: ["UsageTrackingCore", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // MARK: Storage
+        .target(
+            name: "UsageStore",
+            dependencies: [
+                "UsageTrackingCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: Collector
+        .target(
+            name: "UsageCollector",
+            dependencies: [
+                "UsageTrackingCore",
+                "UsageStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "usage-collector",
+            dependencies: [
+                "UsageCollector",
+                "UsageStore",
+                "UsageTrackingCore",
+                "JSONLogging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Agent
+        .target(
+            name: "UsageAgent",
+            dependencies: [
+                "UsageTrackingCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "usage-agent",
+            dependencies: [
+                "UsageAgent",
+                "UsageTrackingCore",
+                "JSONLogging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Osize"], .when(configuration: .release))],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))]
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "UsageTrackingCoreTests", dependencies: ["UsageTrackingCore"]),
+        .testTarget(name: "UsageStoreTests", dependencies: ["UsageStore", "UsageTrackingCore"]),
+        .testTarget(
+            name: "UsageCollectorTests",
+            dependencies: [
+                "UsageCollector",
+                "UsageStore",
+                "UsageTrackingCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "UsageAgentTests",
+            dependencies: [
+                "UsageAgent",
+                "UsageTrackingCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,1 @@
+import AsyncHTTPClient; public enum P3 {}

@@ -1,0 +1,36 @@
+import Hummingbird
+import Logging
+import UsageStore
+import UsageTrackingCore
+
+/// Builds the collector: routes, group commit, and the store's lifecycle.
+///
+/// The store must already be migrated; the returned application runs the group-commit service
+/// before the HTTP server and stops it after, so no acknowledged ping is left unwritten.
+public func buildApplication<Store: UsageStore>(
+    configuration: CollectorConfiguration,
+    store: Store
+) -> some ApplicationProtocol {
+    let committer = GroupCommitter(store: store, logger: configuration.logger)
+    let router = buildRouter(configuration: configuration, store: store, committer: committer)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "usage-collector"),
+        services: [committer],
+        logger: configuration.logger
+    )
+}
+
+/// The collector's routes.
+public func buildRouter<Store: UsageStore>(
+    configuration: CollectorConfiguration,
+    store: Store,
+    committer: GroupCommitter<Store>
+) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorBodyMiddleware())
+    router.addRoutes(HealthController(store: store).endpoints)
+    router.addRoutes(IngestController(committer: committer, clock: configuration.clock).endpoints)
+    router.addRoutes(ReportsController(store: store).endpoints, atPath: "/v1/reports")
+    return router
+}

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import UsageStore
+import UsageTrackingCore
+
+/// The write side: `POST /v1/pings` and the original distribution's `GET /instance-<id>.log`.
+struct IngestController<Store: UsageStore> {
+    let committer: GroupCommitter<Store>
+    let clock: @Sendable () -> Int64
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.post("v1/pings", use: postPing)
+        routes.get(":object", use: getObject)
+        return routes
+    }
+
+    /// `POST /v1/pings` with `{"instance_id":"i-…","region":"…"}`.
+    @Sendable func postPing(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > PingPayload.maximumBodySize {
+            throw APIError.bodyTooLarge
+        }
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: PingPayload.maximumBodySize)
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError.bodyTooLarge
+        }
+        let payload: PingPayload
+        do {
+            payload = try PingPayload.decode(Data(buffer: body))
+        } catch {
+            throw APIError(error)
+        }
+        return try await record(Ping(instanceID: payload.instanceID, region: payload.region, receivedAtMilliseconds: clock()))
+    }
+
+    /// `GET /instance-<id>.log?x-instance-id=<id>`: the region comes from an S3 bucket Host header,
+    /// else from `?region=`, else it is unknown.
+    @Sendable func getObject(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let object = context.parameters.get("object") ?? ""
+        guard let idText = UsageBucket.instanceIDText(fromObjectKey: Substring(object)) else {
+            throw APIError(.notFound, code: "not_found", detail: "There is nothing at \(request.uri.path).")
+        }
+        let ping: Ping
+        do {
+            ping = try Self.originalPing(instanceIDText: idText, request: request, receivedAt: clock())
+        } catch {
+            throw APIError(error)
+        }
+        return try await record(ping)
+    }
+
+    /// Validates the original request shape into a ping.
+    static func originalPing(instanceIDText: Substring, request: Request, receivedAt: Int64) throws(ValidationError) -> Ping {
+        let instanceID = try InstanceID(validating: instanceIDText)
+        let query = request.uri.queryParameters
+        if let claimed = query.get("x-instance-id"), claimed != instanceID.rawValue {
+            throw ValidationError(
+                code: "instance_id_mismatch",
+                detail: "x-instance-id \(ValidationError.quoted(claimed)) does not match the instance ID in the path, \(instanceID)."
+            )
+        }
+        var region: Region? = nil
+        if let host = request.head.authority {
+            region = try UsageBucket.region(fromHost: host)
+        }
+        if region == nil, let named = query.get("region") {
+            region = try Region(validating: named)
+        }
+        return Ping(instanceID: instanceID, region: region, receivedAtMilliseconds: receivedAt)
+    }
+
+    func record(_ ping: Ping) async throws -> Response {
+        let outcome = try await committer.record(ping)
+        let body = outcome.firstToday ? #"{"recorded":true,"first_today":true}"# : #"{"recorded":true,"first_today":false}"#
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: body))
+        )
+    }
+}

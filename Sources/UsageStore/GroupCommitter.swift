@@ -1,0 +1,91 @@
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UsageTrackingCore
+
+/// Group commit: pings that arrive while a transaction is being written wait for the next one, so
+/// many pings share one fsync. Each caller returns only after the transaction holding its ping
+/// has committed.
+///
+/// It is a `Service`: run it in the application's service group, before the HTTP server, so that on
+/// graceful shutdown the server stops taking requests first and the last batch is still written.
+public final class GroupCommitter<Store: UsageStore>: Service {
+    typealias Waiter = CheckedContinuation<RecordOutcome, any Error>
+
+    struct State {
+        var queue: [(ping: Ping, waiter: Waiter)] = []
+        var isAccepting = true
+    }
+
+    let store: Store
+    let maximumBatchSize: Int
+    let logger: Logger
+    let state = Mutex(State())
+    let wakeUps: AsyncStream<Void>
+    let wakeUpContinuation: AsyncStream<Void>.Continuation
+
+    /// - Parameters:
+    ///   - store: where batches are written.
+    ///   - maximumBatchSize: the most pings in one transaction.
+    public init(store: Store, maximumBatchSize: Int = 512, logger: Logger) {
+        self.store = store
+        self.maximumBatchSize = maximumBatchSize
+        self.logger = logger
+        (self.wakeUps, self.wakeUpContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Queues a ping for the next transaction and returns once that transaction has committed.
+    public func record(_ ping: Ping) async throws -> RecordOutcome {
+        try await withCheckedThrowingContinuation { (waiter: Waiter) in
+            let accepted = state.withLock { state in
+                guard state.isAccepting else { return false }
+                state.queue.append((ping, waiter))
+                return true
+            }
+            if accepted {
+                wakeUpContinuation.yield()
+            } else {
+                waiter.resume(throwing: StoreError.shutDown)
+            }
+        }
+    }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in wakeUps {
+                await flush()
+            }
+        } onGracefulShutdown: {
+            self.wakeUpContinuation.finish()
+        }
+        // Graceful shutdown or cancellation: refuse new pings, write what is queued.
+        state.withLock { $0.isAccepting = false }
+        wakeUpContinuation.finish()
+        await flush()
+    }
+
+    /// Writes queued pings, a batch per transaction, until the queue is empty.
+    func flush() async {
+        while true {
+            let batch = state.withLock { state in
+                let count = min(state.queue.count, maximumBatchSize)
+                let batch = Array(state.queue.prefix(count))
+                state.queue.removeFirst(count)
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                let outcomes = try await store.record(batch.map(\.ping))
+                for (entry, outcome) in zip(batch, outcomes) {
+                    entry.waiter.resume(returning: outcome)
+                }
+                logger.trace("committed ping batch", metadata: ["batch.size": "\(batch.count)"])
+            } catch {
+                logger.error("could not commit ping batch", metadata: ["batch.size": "\(batch.count)", "error": "\(error)"])
+                for entry in batch {
+                    entry.waiter.resume(throwing: error)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import GRDB
+
+/// The SQLite schema, as append-only migrations: never edit one that has shipped, add a new one.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-29-001-instance-days") { db in
+            // Days are counted since 1970-01-01 UTC; times are milliseconds since the epoch.
+            try db.execute(sql: """
+                CREATE TABLE instance_days (
+                    instance_id TEXT NOT NULL,
+                    day INTEGER NOT NULL,
+                    region TEXT,
+                    first_seen_ms INTEGER NOT NULL,
+                    last_seen_ms INTEGER NOT NULL,
+                    pings INTEGER NOT NULL CHECK (pings > 0),
+                    PRIMARY KEY (instance_id, day)
+                ) WITHOUT ROWID;
+                CREATE INDEX instance_days_by_day ON instance_days (day, instance_id);
+                CREATE TABLE instances (
+                    instance_id TEXT NOT NULL PRIMARY KEY,
+                    first_day INTEGER NOT NULL,
+                    last_day INTEGER NOT NULL,
+                    region TEXT
+                ) WITHOUT ROWID;
+                CREATE INDEX instances_by_first_day ON instances (first_day);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,1 @@
+import ArgumentParser; import UsageAgent; import JSONLogging; print(1)

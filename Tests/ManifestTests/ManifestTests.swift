@@ -1,0 +1,711 @@
+import Foundation
+import Testing
+import Yams
+
+// The Kubernetes packaging under test: every kustomization is rendered with `kubectl kustomize`,
+// validated with `kubernetes-validate --strict` and compared with its golden file, and the
+// settings that matter (names, schedule, security) are asserted on the rendered YAML.
+//
+// Needs `kubectl` and `kubernetes-validate` (`pip install kubernetes-validate`) on PATH. Without
+// them these tests are skipped, except when CI is set: there they fail.
+// UPDATE_GOLDEN_FILES=1 rewrites Tests/ManifestTests/Golden/ from the current manifests.
+
+// MARK: - Rendered kustomizations
+
+@Suite(
+    "Kubernetes manifests",
+    .serialized,
+    .enabled(
+        if: ManifestTools.testsRun,
+        "needs kubectl and kubernetes-validate on PATH (pip install kubernetes-validate); with CI set, their absence fails"
+    )
+)
+struct KubernetesManifestTests {
+    @Test("every kustomization renders, validates strictly and matches its golden file", arguments: Kustomization.all)
+    func rendersAndValidates(_ kustomization: Kustomization) throws {
+        let tools = try ManifestTools.required()
+        let yaml = try kustomization.renderYAML(tools: tools)
+        try KubernetesValidate.check(yaml, named: kustomization.goldenFile, tools: tools)
+        try GoldenFile.compare(yaml, with: kustomization.goldenFile)
+
+        let documents = try ManifestValue.documents(fromYAML: yaml)
+        #expect(!documents.isEmpty)
+        for document in documents {
+            for key in ["app.kubernetes.io/name", "app.kubernetes.io/component"] {
+                #expect(document.labels[key] != nil, "\(document.identity) has no label \(key)")
+            }
+            #expect(document.labels["app.kubernetes.io/part-of"] == "kubeflow-on-aws", "\(document.identity)")
+            if let pod = document.podTemplate {
+                expectHardened(pod: pod, of: document)
+            }
+        }
+    }
+
+    @Test("the CronJob runs usage-agent daily at a fixed UTC time, one run at a time, for a bounded time")
+    func telemetryCronJob() throws {
+        let documents = try Kustomization.telemetry.render(tools: ManifestTools.required())
+        let cronJob = try resource(kind: "CronJob", name: "aws-kubeflow-telemetry", in: documents)
+        #expect(cronJob.namespace == "kubeflow")
+        #expect(cronJob.at("spec", "schedule") == "15 0 * * *")
+        #expect(cronJob.at("spec", "timeZone") == "Etc/UTC")
+        #expect(cronJob.at("spec", "concurrencyPolicy") == "Forbid")
+        #expect(cronJob.at("spec", "startingDeadlineSeconds") == 3600)
+        #expect(cronJob.at("spec", "successfulJobsHistoryLimit") == 1)
+        #expect(cronJob.at("spec", "failedJobsHistoryLimit") == 1)
+
+        let job = try #require(cronJob.at("spec", "jobTemplate", "spec"))
+        expectBoundedJob(job, of: cronJob)
+        let pod = try #require(cronJob.podTemplate)
+        expectAgentPod(pod, of: cronJob)
+        #expect(pod.at("spec", "automountServiceAccountToken") == false)
+        #expect(pod.at("spec", "serviceAccountName") == nil)
+
+        let agent = try #require(containerInvocations(in: [cronJob]).first)
+        #expect(agent.arguments.isEmpty, "the CronJob keeps the jitter from the ConfigMap")
+    }
+
+    @Test("the install Job runs usage-agent once, without jitter")
+    func installJob() throws {
+        let documents = try Kustomization.telemetry.render(tools: ManifestTools.required())
+        let job = try resource(kind: "Job", name: "aws-kubeflow-telemetry-install", in: documents)
+        #expect(job.namespace == "kubeflow")
+        let jobSpec = try #require(job.at("spec"))
+        expectBoundedJob(jobSpec, of: job)
+        let pod = try #require(job.podTemplate)
+        expectAgentPod(pod, of: job)
+        #expect(pod.at("spec", "automountServiceAccountToken") == false)
+
+        let agent = try #require(containerInvocations(in: [job]).first)
+        #expect(agent.arguments == ["--jitter=0"])
+    }
+
+    @Test("the agent's settings come from one generated ConfigMap with a stable name")
+    func telemetryConfigMap() throws {
+        let documents = try Kustomization.telemetry.render(tools: ManifestTools.required())
+        #expect(Set(documents.map(\.identity)) == [
+            "ConfigMap/aws-kubeflow-telemetry-config",
+            "CronJob/aws-kubeflow-telemetry",
+            "Job/aws-kubeflow-telemetry-install",
+        ])
+        let configMap = try resource(kind: "ConfigMap", name: "aws-kubeflow-telemetry-config", in: documents)
+        #expect(configMap.namespace == "kubeflow")
+        #expect(configMap.at("data") == [
+            "USAGE_TRACKING_ENABLED": "true",
+            "USAGE_PROTOCOL": "s3",
+            "USAGE_COLLECTOR_URL": "",
+            "USAGE_JITTER_SECONDS": "300",
+        ])
+        #expect(documents.allSatisfy { $0.labels == ManifestValue.telemetryLabels })
+    }
+
+    @Test("the Kubernetes-API fallback overlay may only get nodes, and passes NODE_NAME")
+    func kubernetesAPIFallback() throws {
+        let documents = try Kustomization.kubernetesAPIFallback.render(tools: ManifestTools.required())
+        let serviceAccount = try resource(kind: "ServiceAccount", name: "aws-kubeflow-telemetry", in: documents)
+        #expect(serviceAccount.namespace == "kubeflow")
+
+        let role = try resource(kind: "ClusterRole", name: "aws-kubeflow-telemetry", in: documents)
+        #expect(role.at("rules") == [["apiGroups": [""], "resources": ["nodes"], "verbs": ["get"]]])
+        #expect(role.at("aggregationRule") == nil)
+
+        let binding = try resource(kind: "ClusterRoleBinding", name: "aws-kubeflow-telemetry", in: documents)
+        #expect(binding.at("roleRef") == [
+            "apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "aws-kubeflow-telemetry",
+        ])
+        #expect(binding.at("subjects") == [["kind": "ServiceAccount", "name": "aws-kubeflow-telemetry", "namespace": "kubeflow"]])
+
+        let rbacKinds: Set = ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]
+        #expect(documents.filter { rbacKinds.contains($0.kind ?? "") }.count == 2, "no other RBAC object")
+
+        for name in ["aws-kubeflow-telemetry", "aws-kubeflow-telemetry-install"] {
+            let owner = try #require(documents.first { $0.name == name && $0.podTemplate != nil })
+            let pod = try #require(owner.podTemplate)
+            expectAgentPod(pod, of: owner)
+            #expect(pod.at("spec", "serviceAccountName") == "aws-kubeflow-telemetry")
+            #expect(pod.at("spec", "automountServiceAccountToken") == true)
+            let container = try #require(pod.at("spec", "containers")?.items.first)
+            #expect(container.at("env") == [
+                ["name": "NODE_NAME", "valueFrom": ["fieldRef": ["fieldPath": "spec.nodeName"]]],
+            ])
+        }
+    }
+
+    @Test("the vanilla deployment holds the kubeflow namespace and usage tracking")
+    func vanillaDeployment() throws {
+        let documents = try Kustomization.vanilla.render(tools: ManifestTools.required())
+        #expect(Set(documents.map(\.identity)) == [
+            "Namespace/kubeflow",
+            "ConfigMap/aws-kubeflow-telemetry-config",
+            "CronJob/aws-kubeflow-telemetry",
+            "Job/aws-kubeflow-telemetry-install",
+        ])
+    }
+
+    @Test("commenting out the telemetry line in deployments/vanilla deactivates usage tracking")
+    func commentingOutTelemetryLine() throws {
+        let tools = try ManifestTools.required()
+        let copy = try ScratchDirectory()
+        defer { copy.remove() }
+        for folder in ["deployments/vanilla", "awsconfigs/common"] {
+            try copy.copy(RepositoryPath.url(folder), to: folder)
+        }
+        let kustomizationFile = copy.url.appendingPathComponent("deployments/vanilla/kustomization.yaml")
+        let original = try String(contentsOf: kustomizationFile, encoding: .utf8)
+        let (edited, commentedLines) = commentOutTelemetry(in: original)
+        #expect(commentedLines.count == 1, "exactly one line includes the telemetry component")
+        #expect(commentedLines.allSatisfy { $0.contains("comment out this line") }, "the line says how to leave it out")
+        try edited.write(to: kustomizationFile, atomically: true, encoding: .utf8)
+
+        let yaml = try Kustomization.renderYAML(copy.url.appendingPathComponent("deployments/vanilla"), tools: tools)
+        try KubernetesValidate.check(yaml, named: "vanilla-without-telemetry.yaml", tools: tools)
+        let documents = try ManifestValue.documents(fromYAML: yaml)
+        #expect(documents.map(\.identity) == ["Namespace/kubeflow"])
+        #expect(!documents.contains { ["CronJob", "Job", "ConfigMap"].contains($0.kind ?? "") })
+    }
+
+    @Test("the collector runs non-root on SQLite by default, with probes, a volume and optional Secrets")
+    func collector() throws {
+        let documents = try Kustomization.collector.render(tools: ManifestTools.required())
+        #expect(Set(documents.map(\.identity)) == [
+            "Namespace/usage-tracking",
+            "Service/usage-collector",
+            "PersistentVolumeClaim/usage-collector-data",
+            "Deployment/usage-collector",
+        ])
+        #expect(documents.filter { $0.kind != "Namespace" }.allSatisfy { $0.namespace == "usage-tracking" })
+        let namespace = try resource(kind: "Namespace", name: "usage-tracking", in: documents)
+        #expect(namespace.labels["pod-security.kubernetes.io/enforce"] == "restricted")
+
+        let deployment = try resource(kind: "Deployment", name: "usage-collector", in: documents)
+        #expect(deployment.at("spec", "replicas") == 1)
+        #expect(deployment.at("spec", "strategy") == ["type": "Recreate"])
+        let pod = try #require(deployment.podTemplate)
+        #expect(pod.at("spec", "automountServiceAccountToken") == false)
+        #expect(pod.at("spec", "securityContext", "fsGroup") == 65532)
+        #expect(pod.at("spec", "volumes") == [
+            ["name": "data", "persistentVolumeClaim": ["claimName": "usage-collector-data"]],
+            ["name": "tmp", "emptyDir": ["sizeLimit": "64Mi"]],
+        ])
+
+        let containers = try #require(pod.at("spec", "containers")).items
+        #expect(containers.count == 1)
+        let container = try #require(containers.first)
+        #expect(container.at("name") == "usage-collector")
+        #expect(container.at("image") == "public.ecr.aws/kubeflow-on-aws/usage-collector:0.1.0")
+        #expect(container.at("command") == ["/usr/local/bin/usage-collector"])
+        #expect(container.at("args") == ["serve", "--host", "0.0.0.0", "--port", "8080"])
+        #expect(container.at("workingDir") == "/data")
+        #expect(container.at("volumeMounts") == [
+            ["name": "data", "mountPath": "/data"],
+            ["name": "tmp", "mountPath": "/tmp"],
+        ])
+        #expect(container.at("ports") == [["name": "http", "containerPort": 8080, "protocol": "TCP"]])
+        #expect(container.at("readinessProbe", "httpGet") == ["path": "/readyz", "port": "http"])
+        #expect(container.at("livenessProbe", "httpGet") == ["path": "/healthz", "port": "http"])
+        #expect(container.at("env") == [
+            ["name": "USAGE_DATABASE_URL",
+             "valueFrom": ["secretKeyRef": ["name": "usage-collector-database", "key": "url", "optional": true]]],
+            ["name": "USAGE_ADMIN_TOKEN",
+             "valueFrom": ["secretKeyRef": ["name": "usage-collector-admin", "key": "token", "optional": true]]],
+        ])
+
+        let service = try resource(kind: "Service", name: "usage-collector", in: documents)
+        #expect(service.at("spec", "selector") == deployment.at("spec", "selector", "matchLabels"))
+        #expect(service.at("spec", "ports") == [
+            ["name": "http", "port": 80, "targetPort": "http", "protocol": "TCP", "appProtocol": "http"],
+        ])
+
+        let claim = try resource(kind: "PersistentVolumeClaim", name: "usage-collector-data", in: documents)
+        #expect(claim.at("spec") == ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]])
+    }
+}
+
+// MARK: - Dockerfile
+
+@Suite("Dockerfile")
+struct DockerfileTests {
+    @Test("each manifest's command is a product that the Dockerfile builds and its image runs")
+    func stagesMatchProductsAndManifests() throws {
+        let dockerfile = try Dockerfile(contentsOf: RepositoryPath.url("Dockerfile"))
+        let packageManifest = try String(contentsOf: RepositoryPath.url("Package.swift"), encoding: .utf8)
+        #expect(dockerfile.stages["build"] != nil, "a build stage named build")
+
+        var sourceDocuments: [ManifestValue] = []
+        for file in [
+            "awsconfigs/common/aws-telemetry/base/cronjob.yaml",
+            "awsconfigs/common/aws-telemetry/base/install-job.yaml",
+            "deploy/collector/deployment.yaml",
+        ] {
+            let text = try String(contentsOf: RepositoryPath.url(file), encoding: .utf8)
+            sourceDocuments += try ManifestValue.documents(fromYAML: text)
+        }
+        let commands = Set(containerInvocations(in: sourceDocuments).map(\.command))
+        #expect(commands == [["/usr/local/bin/usage-agent"], ["/usr/local/bin/usage-collector"]])
+
+        for command in commands {
+            let product = URL(fileURLWithPath: try #require(command.first)).lastPathComponent
+            #expect(packageManifest.contains(".executable(name: \"\(product)\""), "Package.swift has the product \(product)")
+            #expect(dockerfile.text.contains("--product \(product)"), "the build stage builds \(product)")
+            let stage = try #require(dockerfile.stages[product], "a final stage named \(product)")
+            #expect(stage.entrypoint == command, "the \(product) image runs what the manifests run")
+            #expect(stage.lines.contains { $0.hasPrefix("COPY --from=build /staging/\(product)/") })
+            #expect(stage.lines.contains("USER 65532:65532"))
+        }
+        #expect(dockerfile.text.contains("\"${root}/usr/local/bin/${product}\""), "binaries are installed in /usr/local/bin")
+    }
+}
+
+// MARK: - Expectations shared by the tests
+
+/// Asserts the pod meets Pod Security Standards "restricted" and has small requests and limits.
+func expectHardened(pod: ManifestValue, of owner: ManifestValue) {
+    let name = owner.identity
+    let podSecurity = pod.at("spec", "securityContext") ?? [:]
+    #expect(podSecurity.at("runAsNonRoot") == true, "\(name)")
+    #expect(podSecurity.at("runAsUser") == 65532, "\(name)")
+    #expect(podSecurity.at("runAsGroup") == 65532, "\(name)")
+    #expect(podSecurity.at("seccompProfile") == ["type": "RuntimeDefault"], "\(name)")
+    for field in ["hostNetwork", "hostPID", "hostIPC"] {
+        #expect(pod.at("spec", field) == nil, "\(name) sets \(field)")
+    }
+    for volume in pod.at("spec", "volumes")?.items ?? [] {
+        #expect(volume.at("hostPath") == nil, "\(name) mounts a host path")
+    }
+
+    let containers = (pod.at("spec", "initContainers")?.items ?? []) + (pod.at("spec", "containers")?.items ?? [])
+    #expect(!containers.isEmpty, "\(name) has no container")
+    for container in containers {
+        let label = "\(name) container \(container.at("name")?.string ?? "?")"
+        let security = container.at("securityContext") ?? [:]
+        #expect(security.at("allowPrivilegeEscalation") == false, "\(label)")
+        #expect(security.at("readOnlyRootFilesystem") == true, "\(label)")
+        #expect(security.at("runAsNonRoot") == true, "\(label)")
+        #expect(security.at("privileged") == nil, "\(label)")
+        #expect(security.at("capabilities") == ["drop": ["ALL"]], "\(label)")
+        #expect(security.at("seccompProfile") == ["type": "RuntimeDefault"], "\(label)")
+        for key in ["requests", "limits"] {
+            for resource in ["cpu", "memory"] {
+                #expect(container.at("resources", key, resource) != nil, "\(label) has no \(resource) \(key)")
+            }
+        }
+        let hostPorts = (container.at("ports")?.items ?? []).compactMap { $0.at("hostPort") }
+        #expect(hostPorts.isEmpty, "\(label) uses a host port")
+    }
+}
+
+/// Asserts a Job spec gives up quickly, never retries and keeps its pod for a day.
+func expectBoundedJob(_ job: ManifestValue, of owner: ManifestValue) {
+    let name = owner.identity
+    #expect(job.at("backoffLimit") == 0, "\(name)")
+    #expect(job.at("activeDeadlineSeconds") == 600, "\(name): 300 s jitter + about 30 s of work, with room")
+    #expect(job.at("ttlSecondsAfterFinished") == 86400, "\(name): the last run's logs stay readable for a day")
+}
+
+/// Asserts the pod runs usage-agent from the project's image with the ConfigMap's settings.
+func expectAgentPod(_ pod: ManifestValue, of owner: ManifestValue) {
+    let name = owner.identity
+    #expect(pod.at("metadata", "annotations") == ["sidecar.istio.io/inject": "false"], "\(name)")
+    #expect(pod.labels == ManifestValue.telemetryLabels, "\(name)")
+    #expect(pod.at("spec", "restartPolicy") == "Never", "\(name)")
+    #expect(pod.at("spec", "enableServiceLinks") == false, "\(name)")
+    let containers = pod.at("spec", "containers")?.items ?? []
+    #expect(containers.count == 1, "\(name)")
+    guard let container = containers.first else { return }
+    #expect(container.at("name") == "usage-agent", "\(name)")
+    #expect(container.at("image") == "public.ecr.aws/kubeflow-on-aws/usage-agent:0.1.0", "\(name)")
+    #expect(container.at("command") == ["/usr/local/bin/usage-agent"], "\(name)")
+    #expect(container.at("envFrom") == [["configMapRef": ["name": "aws-kubeflow-telemetry-config"]]], "\(name)")
+    #expect(container.at("resources") == [
+        "requests": ["cpu": "10m", "memory": "32Mi"],
+        "limits": ["cpu": "100m", "memory": "64Mi"],
+    ], "\(name)")
+    #expect(container.at("securityContext", "runAsUser") == 65532, "\(name)")
+    #expect(container.at("securityContext", "runAsGroup") == 65532, "\(name)")
+}
+
+/// The one resource of `kind` named `name`, recording an issue when there is none.
+func resource(kind: String, name: String, in documents: [ManifestValue]) throws -> ManifestValue {
+    try #require(documents.first { $0.kind == kind && $0.name == name }, "no \(kind)/\(name) among \(documents.map(\.identity))")
+}
+
+/// Comments out the line of a kustomization that includes the aws-telemetry component, the way
+/// the docs tell users to; returns the edited text and the lines it commented out.
+func commentOutTelemetry(in kustomization: String) -> (text: String, commentedLines: [String]) {
+    var lines: [String] = []
+    var commented: [String] = []
+    for line in kustomization.split(separator: "\n", omittingEmptySubsequences: false) {
+        let content = line.drop(while: { $0 == " " })
+        let entry = content.split(separator: " ", maxSplits: 2)
+        if entry.count >= 2, entry[0] == "-", entry[1] == "../../awsconfigs/common/aws-telemetry" {
+            let indentation = line.prefix(line.count - content.count)
+            lines.append("\(indentation)# \(content)")
+            commented.append(String(line))
+        } else {
+            lines.append(String(line))
+        }
+    }
+    return (lines.joined(separator: "\n"), commented)
+}
+
+// MARK: - Containers of rendered manifests
+
+/// The command and arguments of one container, as a manifest gives them to the container runtime.
+struct ContainerInvocation: Sendable, Hashable {
+    /// `Kind/name` of the resource whose pod template holds the container.
+    var resource: String
+    var container: String
+    var image: String
+    /// The container's `command` (empty: the image's entrypoint).
+    var command: [String]
+    /// The container's `args`, what an argument parser sees after the executable.
+    var arguments: [String]
+
+    /// The executable's file name, such as `usage-agent`, from the command's first word.
+    var executable: String? {
+        command.first.map { URL(fileURLWithPath: $0).lastPathComponent }
+    }
+}
+
+/// The `command` and `args` of every container and init container in `documents`.
+func containerInvocations(in documents: [ManifestValue]) -> [ContainerInvocation] {
+    documents.flatMap { document -> [ContainerInvocation] in
+        guard let pod = document.podTemplate else { return [] }
+        let containers = (pod.at("spec", "initContainers")?.items ?? []) + (pod.at("spec", "containers")?.items ?? [])
+        return containers.map { container in
+            ContainerInvocation(
+                resource: document.identity,
+                container: container.at("name")?.string ?? "",
+                image: container.at("image")?.string ?? "",
+                command: container.at("command")?.strings ?? [],
+                arguments: container.at("args")?.strings ?? []
+            )
+        }
+    }
+}
+
+// MARK: - Kustomizations
+
+/// A kustomization of this repository and the golden file of its rendered output.
+struct Kustomization: Sendable, CustomStringConvertible {
+    /// The folder, relative to the repository root.
+    var path: String
+    /// The file name under Tests/ManifestTests/Golden/.
+    var goldenFile: String
+
+    var description: String { path }
+
+    static let telemetry = Kustomization(path: "awsconfigs/common/aws-telemetry", goldenFile: "aws-telemetry.yaml")
+    static let kubernetesAPIFallback = Kustomization(
+        path: "awsconfigs/common/aws-telemetry/kubernetes-api-fallback",
+        goldenFile: "aws-telemetry-kubernetes-api-fallback.yaml"
+    )
+    static let vanilla = Kustomization(path: "deployments/vanilla", goldenFile: "vanilla.yaml")
+    static let collector = Kustomization(path: "deploy/collector", goldenFile: "collector.yaml")
+    static let all: [Kustomization] = [telemetry, kubernetesAPIFallback, vanilla, collector]
+
+    /// The YAML that `kubectl kustomize` renders for this kustomization.
+    func renderYAML(tools: ManifestTools) throws -> String {
+        try Self.renderYAML(RepositoryPath.url(path), tools: tools)
+    }
+
+    /// The rendered resources, parsed.
+    func render(tools: ManifestTools) throws -> [ManifestValue] {
+        try ManifestValue.documents(fromYAML: renderYAML(tools: tools))
+    }
+
+    /// Every container's command and arguments in the rendered kustomization.
+    func renderContainerInvocations(tools: ManifestTools) throws -> [ContainerInvocation] {
+        containerInvocations(in: try render(tools: tools))
+    }
+
+    /// `kubectl kustomize DIRECTORY`, which fails the test when kustomize does.
+    static func renderYAML(_ directory: URL, tools: ManifestTools) throws -> String {
+        let result = try Command.run(tools.kubectl, ["kustomize", directory.path])
+        try #require(result.status == 0, "kubectl kustomize \(directory.path) failed: \(result.standardError)")
+        return result.standardOutput
+    }
+}
+
+/// `kubernetes-validate --strict` on rendered YAML: schema errors and unknown fields fail.
+enum KubernetesValidate {
+    /// The oldest Kubernetes version the manifests target (CronJob timeZone is GA since 1.27)
+    /// and a recent one.
+    static let kubernetesVersions = ["1.29.0", "1.33.0"]
+
+    static func check(_ yaml: String, named fileName: String, tools: ManifestTools) throws {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let file = scratch.url.appendingPathComponent(fileName)
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        var arguments = ["--strict", "--quiet"]
+        for version in kubernetesVersions {
+            arguments += ["--kubernetes-version", version]
+        }
+        let result = try Command.run(tools.kubernetesValidate, arguments + [file.path])
+        let report = result.standardOutput + result.standardError
+        #expect(result.status == 0, "kubernetes-validate rejected \(fileName):\n\(report)")
+        // A kind without a schema is only a warning for kubernetes-validate; here it fails.
+        #expect(!report.contains("WARN"), "kubernetes-validate warned about \(fileName):\n\(report)")
+    }
+}
+
+/// Golden files: the rendered output of each kustomization, kept in the repository so that a
+/// reviewer sees exactly what reaches the cluster.
+enum GoldenFile {
+    static func compare(_ rendered: String, with fileName: String) throws {
+        let file = RepositoryPath.url("Tests/ManifestTests/Golden").appendingPathComponent(fileName)
+        if let update = ProcessInfo.processInfo.environment["UPDATE_GOLDEN_FILES"], !update.isEmpty {
+            try rendered.write(to: file, atomically: true, encoding: .utf8)
+            return
+        }
+        let golden = try String(contentsOf: file, encoding: .utf8)
+        #expect(rendered == golden, "\(fileName) differs from the rendered manifests; run the tests with UPDATE_GOLDEN_FILES=1 to accept the change")
+    }
+}
+
+// MARK: - Tools
+
+/// `kubectl` and `kubernetes-validate`, found on PATH.
+struct ManifestTools: Sendable {
+    var kubectl: URL
+    var kubernetesValidate: URL
+
+    static let onPath: ManifestTools? = {
+        guard let kubectl = ManifestTools.executable(named: "kubectl"),
+              let kubernetesValidate = ManifestTools.executable(named: "kubernetes-validate")
+        else { return nil }
+        return ManifestTools(kubectl: kubectl, kubernetesValidate: kubernetesValidate)
+    }()
+
+    static var runningOnCI: Bool {
+        !(ProcessInfo.processInfo.environment["CI"] ?? "").isEmpty
+    }
+
+    /// Whether the tests that need the tools run: when both are there, and always on CI, where a
+    /// missing tool is a failure rather than a skip.
+    static var testsRun: Bool { onPath != nil || runningOnCI }
+
+    /// The tools, or a failed test that says what to install.
+    static func required() throws -> ManifestTools {
+        try #require(onPath, "kubectl and kubernetes-validate must be on PATH (pip install kubernetes-validate)")
+    }
+
+    static func executable(named name: String) -> URL? {
+        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in searchPath.split(separator: ":") {
+            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) {
+                return candidate
+            }
+        }
+        return nil
+    }
+}
+
+/// What a finished command printed and how it exited.
+struct CommandResult: Sendable {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+}
+
+enum Command {
+    /// Runs `executable` and waits for it. Its output goes to files rather than pipes, so a
+    /// command that prints a lot never blocks on a full pipe.
+    static func run(_ executable: URL, _ arguments: [String]) throws -> CommandResult {
+        let scratch = try ScratchDirectory()
+        defer { scratch.remove() }
+        let outputFile = scratch.url.appendingPathComponent("stdout")
+        let errorFile = scratch.url.appendingPathComponent("stderr")
+        try Data().write(to: outputFile)
+        try Data().write(to: errorFile)
+        let output = try FileHandle(forWritingTo: outputFile)
+        defer { try? output.close() }
+        let errors = try FileHandle(forWritingTo: errorFile)
+        defer { try? errors.close() }
+
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+
+        let standardOutput = try String(contentsOf: outputFile, encoding: .utf8)
+        let standardError = try String(contentsOf: errorFile, encoding: .utf8)
+        return CommandResult(status: process.terminationStatus, standardOutput: standardOutput, standardError: standardError)
+    }
+}
+
+// MARK: - Files
+
+enum RepositoryPath {
+    /// The repository root: this file is Tests/ManifestTests/ManifestTests.swift.
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func url(_ relativePath: String) -> URL {
+        root.appendingPathComponent(relativePath)
+    }
+}
+
+/// A temporary directory that the caller removes.
+struct ScratchDirectory: Sendable {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("manifest-tests-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    /// Copies `source` to `relativePath` inside this directory, creating the folders above it.
+    func copy(_ source: URL, to relativePath: String) throws {
+        let destination = url.appendingPathComponent(relativePath)
+        try FileManager.default.createDirectory(
+            at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: source, to: destination)
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: url)
+    }
+}
+
+/// A Dockerfile's text and its stages by name (`FROM image AS name`).
+struct Dockerfile {
+    struct Stage {
+        /// The stage's instructions after its FROM line, trimmed.
+        var lines: [String] = []
+
+        /// The exec-form ENTRYPOINT, such as `["/usr/local/bin/usage-agent"]`.
+        var entrypoint: [String]? {
+            guard let line = lines.last(where: { $0.hasPrefix("ENTRYPOINT ") }) else { return nil }
+            let json = line.dropFirst("ENTRYPOINT ".count)
+            return try? JSONDecoder().decode([String].self, from: Data(json.utf8))
+        }
+    }
+
+    var text: String
+    var stages: [String: Stage] = [:]
+
+    init(contentsOf url: URL) throws {
+        text = try String(contentsOf: url, encoding: .utf8)
+        var current: String?
+        for rawLine in text.split(separator: "\n") {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            let words = line.split(separator: " ")
+            if words.count == 4, words[0].uppercased() == "FROM", words[2].uppercased() == "AS" {
+                current = String(words[3])
+                stages[String(words[3])] = Stage()
+            } else if let name = current, !line.isEmpty, !line.hasPrefix("#") {
+                stages[name]?.lines.append(line)
+            }
+        }
+    }
+}
+
+// MARK: - YAML
+
+/// A YAML value as Kubernetes manifests use it: scalars kept as their text, so `600`, `"600"`
+/// and `true` compare with literals (`kubernetes-validate` checks the types).
+enum ManifestValue: Sendable, Hashable {
+    case scalar(String)
+    case sequence([ManifestValue])
+    case mapping([String: ManifestValue])
+
+    /// Every document of a multi-document YAML stream, as `kubectl kustomize` prints it.
+    static func documents(fromYAML yaml: String) throws -> [ManifestValue] {
+        var nodes = try Yams.compose_all(yaml: yaml)
+        var documents: [ManifestValue] = []
+        while let node = nodes.next() {
+            documents.append(ManifestValue(node))
+        }
+        if let error = nodes.error {
+            throw error
+        }
+        return documents
+    }
+
+    init(_ node: Node) {
+        if let mapping = node.mapping {
+            var entries: [String: ManifestValue] = [:]
+            for (key, value) in mapping {
+                entries[key.string ?? ""] = ManifestValue(value)
+            }
+            self = .mapping(entries)
+        } else if let sequence = node.sequence {
+            self = .sequence(sequence.map { ManifestValue($0) })
+        } else {
+            self = .scalar(node.scalar?.string ?? "")
+        }
+    }
+
+    /// The value at a path of mapping keys, such as `at("spec", "schedule")`.
+    func at(_ path: String...) -> ManifestValue? {
+        var current: ManifestValue? = self
+        for key in path {
+            guard case .mapping(let entries)? = current else { return nil }
+            current = entries[key]
+        }
+        return current
+    }
+
+    var string: String? {
+        if case .scalar(let text) = self { return text }
+        return nil
+    }
+
+    /// The items of a sequence; empty for anything else.
+    var items: [ManifestValue] {
+        if case .sequence(let items) = self { return items }
+        return []
+    }
+
+    var strings: [String] { items.compactMap(\.string) }
+
+    // MARK: Kubernetes resources
+
+    var kind: String? { at("kind")?.string }
+    var name: String? { at("metadata", "name")?.string }
+    var namespace: String? { at("metadata", "namespace")?.string }
+    /// `Kind/name`, for messages.
+    var identity: String { "\(kind ?? "?")/\(name ?? "?")" }
+
+    var labels: [String: String] {
+        guard case .mapping(let entries)? = at("metadata", "labels") else { return [:] }
+        return entries.compactMapValues(\.string)
+    }
+
+    /// The pod template (`metadata` and `spec`) of a workload, or the pod itself.
+    var podTemplate: ManifestValue? {
+        switch kind {
+        case "CronJob": return at("spec", "jobTemplate", "spec", "template")
+        case "Pod": return self
+        case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job": return at("spec", "template")
+        default: return nil
+        }
+    }
+
+    static let telemetryLabels: [String: String] = [
+        "app.kubernetes.io/name": "aws-kubeflow-telemetry",
+        "app.kubernetes.io/component": "usage-agent",
+        "app.kubernetes.io/part-of": "kubeflow-on-aws",
+    ]
+}
+
+extension ManifestValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    init(stringLiteral value: String) { self = .scalar(value) }
+    init(integerLiteral value: Int) { self = .scalar(String(value)) }
+    init(booleanLiteral value: Bool) { self = .scalar(value ? "true" : "false") }
+    init(arrayLiteral elements: ManifestValue...) { self = .sequence(elements) }
+    init(dictionaryLiteral elements: (String, ManifestValue)...) {
+        self = .mapping(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}

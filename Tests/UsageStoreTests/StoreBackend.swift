@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import UsageStore
+import UsageTrackingCore
+
+/// The backends the conformance suite runs against.
+enum StoreBackend: String, CaseIterable {
+    case sqlite
+
+    /// A fresh, empty store in a temporary place, and a cleanup to call at the end.
+    func makeStore() throws -> (store: any UsageStore, cleanup: @Sendable () -> Void) {
+        switch self {
+        case .sqlite:
+            let directory = try TemporaryDirectory()
+            let store = try SQLiteUsageStore(path: directory.path("usage.sqlite"), logger: Logger(label: "test"))
+            return (store, { directory.remove() })
+        }
+    }
+}
+
+
+/// A temporary folder removed by `remove()`.
+struct TemporaryDirectory: Sendable {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("usage-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// Builders for test data.
+enum Sample {
+    static let day0: Int64 = 1_795_910_400_000  // 2026-11-29T00:00:00Z
+    static let hour: Int64 = 3_600_000
+    static let dayLength: Int64 = 86_400_000
+
+    static func id(_ n: Int) -> InstanceID {
+        let hex = String(n, radix: 16)
+        return try! InstanceID(validating: "i-" + String(repeating: "0", count: 17 - hex.count) + hex)
+    }
+
+    static func region(_ code: String) -> Region { try! Region(validating: code) }
+
+    static func ping(_ n: Int, day: Int = 0, hour: Int64 = 12, region: String? = "us-west-2") -> Ping {
+        Ping(instanceID: id(n), region: region.map(Self.region), receivedAtMilliseconds: day0 + Int64(day) * dayLength + hour * Self.hour)
+    }
+
+    static func day(_ offset: Int) -> UTCDay { UTCDay(containingMilliseconds: day0).advanced(by: offset) }
+}

@@ -1,0 +1,99 @@
+import Testing
+import UsageStore
+import UsageTrackingCore
+
+/// The behaviour every `UsageStore` backend must have; each test runs once per backend.
+@Suite struct UsageStoreConformanceTests {
+    @Test(arguments: StoreBackend.allCases)
+    func aPingIsStoredOncePerDayHoweverOftenItArrives(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        let first = try await store.record(Sample.ping(1, hour: 1))
+        let second = try await store.record(Sample.ping(1, hour: 5))
+        let third = try await store.record(Sample.ping(1, hour: 3))
+        #expect(first.firstToday)
+        #expect(!second.firstToday)
+        #expect(!third.firstToday)
+        let summary = try #require(try await store.instanceSummary(Sample.id(1)))
+        #expect(summary.days.count == 1)
+        #expect(summary.days[0].pings == 3)
+        #expect(summary.days[0].firstSeen == "2026-11-29T01:00:00.000Z")
+        #expect(summary.days[0].lastSeen == "2026-11-29T05:00:00.000Z")
+        #expect(summary.firstActiveDay == "2026-11-29")
+        #expect(summary.lastActiveDay == "2026-11-29")
+        #expect(summary.region == "us-west-2")
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func duplicatesInsideOneBatchCountOnce(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        let outcomes = try await store.record([Sample.ping(1), Sample.ping(2), Sample.ping(1, hour: 13)])
+        #expect(outcomes.map(\.firstToday) == [true, true, false])
+        let days = try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
+        #expect(days == [DailyActivity(day: Sample.day(0), active: 2, new: 2, pings: 3)])
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aNewUTCDayIsANewRow(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        // 23:59:59.999 and 00:00:00.000 the next day.
+        let late = Ping(instanceID: Sample.id(1), region: Sample.region("us-west-2"), receivedAtMilliseconds: Sample.day0 + Sample.dayLength - 1)
+        let early = Ping(instanceID: Sample.id(1), region: Sample.region("us-west-2"), receivedAtMilliseconds: Sample.day0 + Sample.dayLength)
+        #expect(try await store.record(late).firstToday)
+        #expect(try await store.record(early).firstToday)
+        let summary = try #require(try await store.instanceSummary(Sample.id(1)))
+        #expect(summary.days.map(\.day) == ["2026-11-29", "2026-11-30"])
+        #expect(summary.firstActiveDay == "2026-11-29")
+        #expect(summary.lastActiveDay == "2026-11-30")
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func dailyActivityCountsActiveNewAndPingsWithGapsFilled(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        _ = try await store.record([
+            Sample.ping(1, day: 0), Sample.ping(1, day: 0, hour: 14), Sample.ping(2, day: 0),
+            Sample.ping(1, day: 1), Sample.ping(3, day: 1, region: "eu-west-1"),
+            Sample.ping(2, day: 3),
+        ])
+        let days = try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
+        #expect(days == [
+            DailyActivity(day: Sample.day(0), active: 2, new: 2, pings: 3),
+            DailyActivity(day: Sample.day(1), active: 2, new: 1, pings: 2),
+            DailyActivity(day: Sample.day(2), active: 0, new: 0, pings: 0),
+            DailyActivity(day: Sample.day(3), active: 1, new: 0, pings: 1),
+        ])
+        let weekly = try await store.dailyActivity(from: Sample.day(0), to: Sample.day(3), window: 7, region: nil)
+        #expect(weekly.map(\.active) == [2, 3, 3, 3])
+        let europe = try await store.dailyActivity(from: Sample.day(0), to: Sample.day(1), window: 1, region: Sample.region("eu-west-1"))
+        #expect(europe.map(\.active) == [0, 1])
+        #expect(europe.map(\.new) == [0, 1])
+        let outside = try await store.dailyActivity(from: Sample.day(10), to: Sample.day(11), window: 1, region: nil)
+        #expect(outside.map(\.active) == [0, 0])
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func anEmptyStoreReportsNothing(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        #expect(try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil) == [])
+        #expect(try await store.instanceSummary(Sample.id(1)) == nil)
+        try await store.checkReadiness()
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func anUnknownRegionIsFilledInByALaterPing(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        _ = try await store.record(Sample.ping(1, hour: 1, region: nil))
+        var summary = try #require(try await store.instanceSummary(Sample.id(1)))
+        #expect(summary.days[0].region == nil)
+        _ = try await store.record(Sample.ping(1, hour: 2, region: "cn-north-1"))
+        _ = try await store.record(Sample.ping(1, hour: 3, region: nil))
+        summary = try #require(try await store.instanceSummary(Sample.id(1)))
+        #expect(summary.days[0].region == "cn-north-1")
+        #expect(summary.region == "cn-north-1")
+    }
+}

@@ -1,0 +1,39 @@
+import Testing
+import UsageTrackingCore
+
+@Suite struct UTCDayTests {
+    @Test(arguments: [
+        (Int64(0), "1970-01-01"),
+        (Int64(86_399_999), "1970-01-01"),
+        (Int64(86_400_000), "1970-01-02"),
+        (Int64(-1), "1969-12-31"),
+        (Int64(1_795_910_400_000), "2026-11-29"),  // 2026-11-29T00:00:00Z
+        (Int64(1_795_996_799_999), "2026-11-29"),  // 23:59:59.999Z
+        (Int64(951_782_400_000), "2000-02-29"),
+    ])
+    func dayOfAnInstant(_ milliseconds: Int64, _ expected: String) {
+        #expect(UTCDay(containingMilliseconds: milliseconds).iso8601 == expected)
+    }
+
+    @Test(arguments: ["2026-11-29", "2000-02-29", "1970-01-01", "2024-12-31"])
+    func parsesAndPrintsDates(_ text: String) throws {
+        #expect(try UTCDay(iso8601: text).iso8601 == text)
+    }
+
+    @Test(arguments: ["2026-02-29", "2026-13-01", "2026-00-10", "2026-11-31", "26-11-29", "2026/11/29", "", "2026-11-29T00:00:00Z", "2026-1-29"])
+    func refusesMalformedDates(_ text: String) {
+        #expect(throws: ValidationError.self) { try UTCDay(iso8601: text) }
+    }
+
+    @Test func weekdaysAndWeeks() throws {
+        let sunday = try UTCDay(iso8601: "2026-11-29")
+        #expect(sunday.isoWeekday == 7)
+        #expect(sunday.startOfWeek.iso8601 == "2026-11-23")
+        #expect(try UTCDay(iso8601: "1970-01-01").isoWeekday == 4)
+    }
+
+    @Test func timestampsAreRFC3339InUTC() {
+        #expect(Timestamp.rfc3339(milliseconds: 1_795_910_400_123) == "2026-11-29T00:00:00.123Z")
+        #expect(Timestamp.rfc3339(milliseconds: 1_795_996_799_999) == "2026-11-29T23:59:59.999Z")
+    }
+}
