@@ -17,6 +17,11 @@ public func buildApplication<Store: UsageStore>(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "usage-collector"),
         services: [committer],
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            configuration.logger.info("listening", metadata: ["server.address": "\(configuration.host)", "server.port": "\(port)"])
+            await configuration.onServerRunning(port)
+        },
         logger: configuration.logger
     )
 }

@@ -7,6 +7,8 @@ public struct CollectorConfiguration: Sendable {
     /// The collector's clock in milliseconds since the epoch; tests replace it.
     public var clock: @Sendable () -> Int64
     public var logger: Logger
+    /// Called with the bound port once the server listens (useful with port 0).
+    public var onServerRunning: @Sendable (Int) async -> Void = { _ in }
 
     public init(
         host: String = "127.0.0.1",

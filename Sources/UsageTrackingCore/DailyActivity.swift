@@ -57,6 +57,12 @@ public struct ActivesReport: Hashable, Sendable, Codable {
         return text
     }
 
+    /// `{"window":1,"days":[{"day":"2026-11-29","active":2,"new":2,"pings":3}]}`, keys in this order.
+    public var json: String {
+        let rows = days.map { #"{"day":"\#($0.day.iso8601)","active":\#($0.active),"new":\#($0.new),"pings":\#($0.pings)}"# }
+        return #"{"window":\#(window),"days":["# + rows.joined(separator: ",") + "]}"
+    }
+
     /// A plain aligned table for a terminal.
     public var table: String {
         let header = ["day", "active", "new", "pings"]

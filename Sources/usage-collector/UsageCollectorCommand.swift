@@ -145,7 +145,7 @@ struct Stats: AsyncParsableCommand {
         switch format {
         case .table: print(report.table, terminator: "")
         case .csv: print(report.csv, terminator: "")
-        case .json: print(String(decoding: try JSONEncoder().encode(report), as: UTF8.self))
+        case .json: print(report.json)
         }
     }
 }

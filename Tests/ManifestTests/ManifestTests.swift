@@ -459,7 +459,15 @@ enum GoldenFile {
             return
         }
         let golden = try String(contentsOf: file, encoding: .utf8)
-        #expect(rendered == golden, "\(fileName) differs from the rendered manifests; run the tests with UPDATE_GOLDEN_FILES=1 to accept the change")
+        guard rendered != golden else { return }
+        let renderedLines = rendered.split(separator: "\n", omittingEmptySubsequences: false)
+        let goldenLines = golden.split(separator: "\n", omittingEmptySubsequences: false)
+        let line = zip(renderedLines, goldenLines).prefix { $0 == $1 }.count
+        let expected = line < goldenLines.count ? goldenLines[line] : "(end of file)"
+        let actual = line < renderedLines.count ? renderedLines[line] : "(end of output)"
+        Issue.record(
+            "Golden/\(fileName) differs from the rendered manifests at line \(line + 1): golden `\(expected)`, rendered `\(actual)`. Run the tests with UPDATE_GOLDEN_FILES=1 to accept the change."
+        )
     }
 }
 
@@ -485,9 +493,14 @@ struct ManifestTools: Sendable {
     /// missing tool is a failure rather than a skip.
     static var testsRun: Bool { onPath != nil || runningOnCI }
 
-    /// The tools, or a failed test that says what to install.
+    /// The tools, or a failed test that says which one to install.
     static func required() throws -> ManifestTools {
-        try #require(onPath, "kubectl and kubernetes-validate must be on PATH (pip install kubernetes-validate)")
+        let kubectl = try #require(executable(named: "kubectl"), "kubectl is not on PATH")
+        let kubernetesValidate = try #require(
+            executable(named: "kubernetes-validate"),
+            "kubernetes-validate is not on PATH (pip install kubernetes-validate)"
+        )
+        return ManifestTools(kubectl: kubectl, kubernetesValidate: kubernetesValidate)
     }
 
     static func executable(named name: String) -> URL? {

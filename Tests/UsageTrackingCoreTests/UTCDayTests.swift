@@ -37,3 +37,19 @@ import UsageTrackingCore
         #expect(Timestamp.rfc3339(milliseconds: 1_795_996_799_999) == "2026-11-29T23:59:59.999Z")
     }
 }
+
+@Suite struct ActivesReportTests {
+    let report = ActivesReport(window: 1, days: [
+        DailyActivity(day: UTCDay(daysSinceEpoch: 20_786), active: 2, new: 2, pings: 3),
+        DailyActivity(day: UTCDay(daysSinceEpoch: 20_787), active: 1, new: 0, pings: 1),
+    ])
+
+    @Test func jsonHasTheDocumentedShapeAndKeyOrder() {
+        #expect(report.json == #"{"window":1,"days":[{"day":"2026-11-29","active":2,"new":2,"pings":3},{"day":"2026-11-30","active":1,"new":0,"pings":1}]}"#)
+        #expect(ActivesReport(window: 7, days: []).json == #"{"window":7,"days":[]}"#)
+    }
+
+    @Test func csvHasTheDocumentedHeader() {
+        #expect(report.csv == "day,active_instances,new_instances,pings\n2026-11-29,2,2,3\n2026-11-30,1,0,1\n")
+    }
+}

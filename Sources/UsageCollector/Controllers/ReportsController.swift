@@ -21,8 +21,7 @@ struct ReportsController<Store: UsageStore> {
         if Self.wantsCSV(request) {
             return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv)))
         }
-        let json = try JSONEncoder().encode(report)
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: json)))
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.json)))
     }
 
     /// CSV when asked with `?format=csv` or `Accept: text/csv`; JSON otherwise.

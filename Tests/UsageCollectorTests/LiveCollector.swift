@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import UsageCollector
+import UsageStore
+import UsageTrackingCore
+
+/// The real collector application on 127.0.0.1 with a port of its own, over a real SQLite file,
+/// driven through real HTTP by AsyncHTTPClient. Stops everything it started before returning.
+struct LiveCollector {
+    let port: Int
+    let store: SQLiteUsageStore
+
+    struct Reply {
+        let status: Int
+        let headers: HTTPHeaders
+        let body: String
+
+        /// The body parsed as a JSON object.
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        }
+    }
+
+    static func run<T: Sendable>(
+        databasePath: String,
+        clock: @escaping @Sendable () -> Int64 = CollectorConfiguration.systemClock,
+        _ body: (LiveCollector) async throws -> T
+    ) async throws -> T {
+        var logger = Logger(label: "collector-test")
+        logger.logLevel = .warning
+        let store = try SQLiteUsageStore(path: databasePath, logger: logger)
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var configuration = CollectorConfiguration(host: "127.0.0.1", port: 0, clock: clock, logger: logger)
+        configuration.onServerRunning = { port in portContinuation.yield(port) }
+        let app = buildApplication(configuration: configuration, store: store)
+        let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await serviceGroup.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw StoreError("the collector did not start") }
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body(LiveCollector(port: port, store: store)))
+            } catch {
+                result = .failure(error)
+            }
+            await serviceGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+            return try result.get()
+        }
+    }
+
+    func request(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
+    }
+
+    func post(_ path: String, _ body: String, headers: [(String, String)] = [("Content-Type", "application/json")]) async throws -> Reply {
+        try await request(.POST, path, headers: headers, body: body)
+    }
+
+    func get(_ path: String, headers: [(String, String)] = []) async throws -> Reply {
+        try await request(.GET, path, headers: headers)
+    }
+
+    /// Every stored day, as the store reports it.
+    func storedDays() async throws -> [DailyActivity] {
+        try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
+    }
+}
+
+/// A temporary folder removed by `remove()`.
+struct TemporaryDirectory: Sendable {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("collector-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    func remove() { try? FileManager.default.removeItem(at: url) }
+}
+
+/// A clock the test sets.
+final class TestClock: Sendable {
+    let milliseconds: Mutex<Int64>
+
+    init(_ start: Int64) { milliseconds = Mutex(start) }
+
+    func set(_ value: Int64) { milliseconds.withLock { $0 = value } }
+
+    var read: @Sendable () -> Int64 { { self.milliseconds.withLock { $0 } } }
+}
+
+import Synchronization
