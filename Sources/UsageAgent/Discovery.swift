@@ -1,0 +1,76 @@
+import Logging
+import UsageTrackingCore
+
+/// The one fact the agent reports, and where it came from.
+public struct InstanceIdentity: Sendable, Hashable {
+    public enum Source: String, Sendable {
+        case flags
+        case imdsV2 = "imds-v2"
+        case imdsV1 = "imds-v1"
+        case kubernetes
+    }
+
+    public let instanceID: InstanceID
+    public let region: Region
+    public let source: Source
+
+    public init(instanceID: InstanceID, region: Region, source: Source) {
+        self.instanceID = instanceID
+        self.region = region
+        self.source = source
+    }
+}
+
+/// The result of one discovery step: an identity, or why this step found none.
+enum StepResult: Sendable {
+    case found(InstanceIdentity)
+    case nothing(String)
+}
+
+/// Runs the discovery chain: flags, IMDSv2, IMDSv1, the Kubernetes node's providerID.
+struct Discovery {
+    let configuration: AgentConfiguration
+    let http: AgentHTTP
+    let deadline: Deadline
+    let logger: Logger
+
+    /// An identity, or the reasons each step found none (in order).
+    func run() async -> Result<InstanceIdentity, NothingToReport> {
+        var reasons: [String] = []
+        if let instanceID = configuration.instanceID, let region = configuration.region {
+            return .success(InstanceIdentity(instanceID: instanceID, region: region, source: .flags))
+        }
+        if let endpoint = configuration.metadataEndpoint {
+            let imds = MetadataService(endpoint: endpoint, http: http, deadline: deadline, logger: logger)
+            switch await imds.discover() {
+            case .found(let identity): return .success(identity.overridden(by: configuration))
+            case .nothing(let reason): reasons.append("instance metadata: \(reason)")
+            }
+        } else {
+            reasons.append("instance metadata: disabled by AWS_EC2_METADATA_DISABLED")
+        }
+        if let nodeName = configuration.nodeName {
+            let kubernetes = KubernetesNodeLookup(configuration: configuration, nodeName: nodeName, http: http, deadline: deadline, logger: logger)
+            switch await kubernetes.discover() {
+            case .found(let identity): return .success(identity.overridden(by: configuration))
+            case .nothing(let reason): reasons.append("kubernetes: \(reason)")
+            }
+        } else {
+            reasons.append("kubernetes: NODE_NAME is not set")
+        }
+        return .failure(NothingToReport(reasons: reasons))
+    }
+}
+
+/// Why there is nothing to report.
+struct NothingToReport: Error, Sendable {
+    let reasons: [String]
+    var description: String { reasons.joined(separator: "; ") }
+}
+
+extension InstanceIdentity {
+    /// A flag given alone (only `--region`, say) wins over what was discovered.
+    func overridden(by configuration: AgentConfiguration) -> InstanceIdentity {
+        InstanceIdentity(instanceID: configuration.instanceID ?? instanceID, region: configuration.region ?? region, source: source)
+    }
+}

@@ -1,1 +1,0 @@
-import ArgumentParser; import UsageAgent; import JSONLogging; print(1)
