@@ -91,6 +91,23 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "UsageCollector",
+                "UsageStore",
+                "UsageTrackingCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(name: "UsageTrackingCoreTests", dependencies: ["UsageTrackingCore"]),
         .testTarget(name: "UsageStoreTests", dependencies: ["UsageStore", "UsageTrackingCore"]),
         .testTarget(
@@ -99,6 +116,8 @@ let package = Package(
                 "UsageCollector",
                 "UsageStore",
                 "UsageTrackingCore",
+                "TestSupport",
+                "usage-collector",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -109,9 +128,20 @@ let package = Package(
             dependencies: [
                 "UsageAgent",
                 "UsageTrackingCore",
+                "TestSupport",
+                "usage-agent",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "ManifestTests",
+            dependencies: [
+                "usage-agent",
+                "usage-collector",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            exclude: ["Golden"]
         ),
     ]
 )

@@ -11,22 +11,22 @@ import UsageTrackingCore
 
 /// The real collector application on 127.0.0.1 with a port of its own, over a real SQLite file,
 /// driven through real HTTP by AsyncHTTPClient. Stops everything it started before returning.
-struct LiveCollector {
-    let port: Int
-    let store: SQLiteUsageStore
+public struct LiveCollector: Sendable {
+    public let port: Int
+    public let store: SQLiteUsageStore
 
-    struct Reply {
-        let status: Int
-        let headers: HTTPHeaders
-        let body: String
+    public struct Reply: Sendable {
+        public let status: Int
+        public let headers: HTTPHeaders
+        public let body: String
 
         /// The body parsed as a JSON object.
-        var json: [String: Any] {
+        public var json: [String: Any] {
             (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
         }
     }
 
-    static func run<T: Sendable>(
+    public static func run<T: Sendable>(
         databasePath: String,
         clock: @escaping @Sendable () -> Int64 = CollectorConfiguration.systemClock,
         _ body: (LiveCollector) async throws -> T
@@ -55,7 +55,7 @@ struct LiveCollector {
         }
     }
 
-    func request(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: String? = nil) async throws -> Reply {
+    public func request(_ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: String? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -67,43 +67,43 @@ struct LiveCollector {
         return Reply(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
     }
 
-    func post(_ path: String, _ body: String, headers: [(String, String)] = [("Content-Type", "application/json")]) async throws -> Reply {
+    public func post(_ path: String, _ body: String, headers: [(String, String)] = [("Content-Type", "application/json")]) async throws -> Reply {
         try await request(.POST, path, headers: headers, body: body)
     }
 
-    func get(_ path: String, headers: [(String, String)] = []) async throws -> Reply {
+    public func get(_ path: String, headers: [(String, String)] = []) async throws -> Reply {
         try await request(.GET, path, headers: headers)
     }
 
     /// Every stored day, as the store reports it.
-    func storedDays() async throws -> [DailyActivity] {
+    public func storedDays() async throws -> [DailyActivity] {
         try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
     }
 }
 
 /// A temporary folder removed by `remove()`.
-struct TemporaryDirectory: Sendable {
-    let url: URL
+public struct TemporaryDirectory: Sendable {
+    public let url: URL
 
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("collector-tests-\(UUID().uuidString)")
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("usage-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
-    func remove() { try? FileManager.default.removeItem(at: url) }
+    public func remove() { try? FileManager.default.removeItem(at: url) }
 }
 
 /// A clock the test sets.
-final class TestClock: Sendable {
+public final class TestClock: Sendable {
     let milliseconds: Mutex<Int64>
 
-    init(_ start: Int64) { milliseconds = Mutex(start) }
+    public init(_ start: Int64) { milliseconds = Mutex(start) }
 
-    func set(_ value: Int64) { milliseconds.withLock { $0 = value } }
+    public func set(_ value: Int64) { milliseconds.withLock { $0 = value } }
 
-    var read: @Sendable () -> Int64 { { self.milliseconds.withLock { $0 } } }
+    public var read: @Sendable () -> Int64 { { self.milliseconds.withLock { $0 } } }
 }
 
 import Synchronization
