@@ -131,6 +131,7 @@ let package = Package(
                 "TestSupport",
                 "usage-agent",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),

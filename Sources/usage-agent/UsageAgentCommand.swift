@@ -74,6 +74,16 @@ struct UsageAgentCommand: AsyncParsableCommand {
         let environment = Self.environment()
         let level = (logLevel ?? environment["USAGE_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        let agent = Agent(flags: flags, environment: environment, logger: Logger(label: "usage-agent")) { text in
+            print(text, terminator: "")
+        }
+        let outcome = await agent.run()
+        let code = outcome.exitCode(strict: strict)
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    /// The parsed command line, for the library.
+    var flags: AgentFlags {
         var flags = AgentFlags()
         flags.collector = collector
         flags.pingProtocol = pingProtocol
@@ -86,12 +96,7 @@ struct UsageAgentCommand: AsyncParsableCommand {
         flags.caFile = caFile
         flags.timeout = timeout
         flags.serviceAccountDirectory = serviceAccountDir
-        let agent = Agent(flags: flags, environment: environment, logger: Logger(label: "usage-agent")) { text in
-            print(text, terminator: "")
-        }
-        let outcome = await agent.run()
-        let code = outcome.exitCode(strict: strict)
-        if code != 0 { throw ExitCode(code) }
+        return flags
     }
 
     /// The process environment, read without Foundation.

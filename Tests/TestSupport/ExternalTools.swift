@@ -1,0 +1,76 @@
+import Foundation
+
+/// Commands some tests need from outside the package (installed by `.ci/run`).
+public enum ExternalTools {
+    /// True in CI, where a missing tool is a failure rather than a skip.
+    public static var inCI: Bool { ProcessInfo.processInfo.environment["CI"].map { !$0.isEmpty && $0 != "false" } ?? false }
+
+    /// The full path of `name` on PATH, if it is installed.
+    public static func path(_ name: String) -> String? {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        for directory in directories {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Whether a test needing `name` should run: when it is installed, and always in CI (where
+    /// its absence then fails the test instead of skipping it).
+    public static func shouldRun(_ name: String) -> Bool { inCI || path(name) != nil }
+
+    /// The real Python interpreter (not a pyenv shim, whose child would outlive a SIGTERM), when
+    /// it can import `module`.
+    public static func python(withModule module: String) -> String? {
+        guard let python3 = path("python3"),
+              let result = try? ProcessRunner.run(python3, ["-c", "import sys, \(module); print(sys.executable)"], timeout: 60),
+              result.exitCode == 0
+        else { return nil }
+        let interpreter = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        return interpreter.isEmpty ? nil : interpreter
+    }
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago, for servers that must be told their port.
+    public static func freePort() throws -> Int {
+        let listener = try SilentListener()
+        defer { listener.close() }
+        return listener.port
+    }
+}
+
+/// A child process that runs until `stop()`: a server the test needs, such as moto_server.
+public final class BackgroundProcess: @unchecked Sendable {
+    let process = Process()
+    let logURL: URL
+
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
+        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("bg-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logURL)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Everything the process has printed so far.
+    public var output: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// SIGTERM, then SIGKILL if it is still running after five seconds.
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            for _ in 0..<100 where process.isRunning {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: logURL)
+    }
+}
