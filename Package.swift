@@ -22,10 +22,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // MARK: Core: domain types and pure arithmetic, no I/O
-        .target(name: "UsageTrackingCore"),
+        .target(name: "UsageTrackingCore", exclude: ["S3AccessLog"]),
         .target(
             name: "JSONLogging",
             dependencies: ["UsageTrackingCore", .product(name: "Logging", package: "swift-log")]
@@ -37,6 +38,7 @@ let package = Package(
             dependencies: [
                 "UsageTrackingCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -49,6 +51,7 @@ let package = Package(
                 "UsageTrackingCore",
                 "UsageStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -108,7 +111,7 @@ let package = Package(
             ],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "UsageTrackingCoreTests", dependencies: ["UsageTrackingCore"]),
+        .testTarget(name: "UsageTrackingCoreTests", dependencies: ["UsageTrackingCore"], exclude: ["S3AccessLogParserTests.swift"]),
         .testTarget(name: "UsageStoreTests", dependencies: ["UsageStore", "UsageTrackingCore"]),
         .testTarget(
             name: "UsageCollectorTests",

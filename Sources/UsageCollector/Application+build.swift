@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import UsageStore
 import UsageTrackingCore
 
@@ -13,10 +14,14 @@ public func buildApplication<Store: UsageStore>(
 ) -> some ApplicationProtocol {
     let committer = GroupCommitter(store: store, logger: configuration.logger)
     let router = buildRouter(configuration: configuration, store: store, committer: committer)
+    var services: [any Service] = [committer]
+    if let retentionDays = configuration.retentionDays {
+        services.append(RetentionService(store: store, retentionDays: retentionDays, clock: configuration.clock, logger: configuration.logger))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "usage-collector"),
-        services: [committer],
+        services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             configuration.logger.info("listening", metadata: ["server.address": "\(configuration.host)", "server.port": "\(port)"])
@@ -36,6 +41,11 @@ public func buildRouter<Store: UsageStore>(
     router.add(middleware: ErrorBodyMiddleware())
     router.addRoutes(HealthController(store: store).endpoints)
     router.addRoutes(IngestController(committer: committer, clock: configuration.clock).endpoints)
-    router.addRoutes(ReportsController(store: store).endpoints, atPath: "/v1/reports")
+    // The read side: the admin token when one is set; without one, reports are open only on a
+    // loopback bind or with --public-reports, and what is held about one instance only on loopback.
+    let reports = router.group().add(middleware: AdminAuthMiddleware(token: configuration.adminToken, allowsAnonymous: true))
+    reports.addRoutes(ReportsController(store: store, minimumCount: configuration.minimumCount).endpoints, atPath: "/v1/reports")
+    let instances = router.group().add(middleware: AdminAuthMiddleware(token: configuration.adminToken, allowsAnonymous: configuration.isLoopback))
+    instances.addRoutes(InstancesController(store: store).endpoints, atPath: "/v1/instances")
     return router
 }

@@ -9,6 +9,15 @@ public struct CollectorConfiguration: Sendable {
     public var logger: Logger
     /// Called with the bound port once the server listens (useful with port 0).
     public var onServerRunning: @Sendable (Int) async -> Void = { _ in }
+    /// The bearer token the read side requires; `nil` serves it without one (loopback only,
+    /// unless `publicReports`).
+    public var adminToken: String?
+    /// Serve reports without a token on a non-loopback address (instances stay private).
+    public var publicReports = false
+    /// Small-count suppression: report cells of fewer than this many instances show as `<K`.
+    public var minimumCount: Int?
+    /// Purge per-day rows older than this many days, once a day.
+    public var retentionDays: Int?
 
     public init(
         host: String = "127.0.0.1",
@@ -22,11 +31,43 @@ public struct CollectorConfiguration: Sendable {
         self.logger = logger
     }
 
+    /// Whether the listen address is a loopback address, reachable from this machine only.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// Refuses settings that would expose the read side by accident.
+    public func validate() throws(ConfigurationError) {
+        if let adminToken, adminToken.count < 16 {
+            throw ConfigurationError("the admin token must have at least 16 characters")
+        }
+        if !isLoopback, adminToken == nil, !publicReports {
+            throw ConfigurationError(
+                "refusing to serve reports on \(host) without an admin token: set --admin-token-file or USAGE_ADMIN_TOKEN, or pass --public-reports to publish them"
+            )
+        }
+        if let minimumCount, minimumCount < 2 {
+            throw ConfigurationError("--min-count must be at least 2")
+        }
+        if let retentionDays, retentionDays < 1 {
+            throw ConfigurationError("--retention-days must be at least 1")
+        }
+    }
+
     /// The system's real-time clock.
     @Sendable public static func systemClock() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+}
+
+/// A setting the collector refuses to start with.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) {
+        self.description = description
     }
 }
 

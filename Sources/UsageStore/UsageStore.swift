@@ -19,8 +19,30 @@ public protocol UsageStore: Sendable {
     /// Everything held about one instance, or `nil` when nothing is.
     func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary?
 
+    /// Erases every row of one instance and leaves no trace of it in the database files;
+    /// returns how many rows were removed (0 when nothing was held).
+    func forget(_ instanceID: InstanceID) async throws -> Int
+
+    /// Removes per-day rows older than `days` days before `today`: a row exactly `days` days old
+    /// stays. Instances left without rows are removed; the others' first day is recomputed.
+    func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeSummary
+
     /// Throws when the store cannot currently serve reads and writes.
     func checkReadiness() async throws
+}
+
+/// What a purge removed.
+public struct PurgeSummary: Hashable, Sendable {
+    /// Days before this one were removed.
+    public let cutoff: UTCDay
+    public let dayRows: Int
+    public let instances: Int
+
+    public init(cutoff: UTCDay, dayRows: Int, instances: Int) {
+        self.cutoff = cutoff
+        self.dayRows = dayRows
+        self.instances = instances
+    }
 }
 
 extension UsageStore {

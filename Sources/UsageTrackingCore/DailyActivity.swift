@@ -49,24 +49,40 @@ public struct ActivesReport: Hashable, Sendable, Codable {
     public static let windows: Set<Int> = [1, 7, 28]
 
     /// `day,active_instances,new_instances,pings`, one row per day, oldest first.
-    public var csv: String {
+    public var csv: String { csv(minimumCount: nil) }
+
+    /// The CSV with small-count suppression: see ``SmallCounts``.
+    public func csv(minimumCount: Int?) -> String {
         var text = "day,active_instances,new_instances,pings\n"
         for row in days {
-            text += "\(row.day.iso8601),\(row.active),\(row.new),\(row.pings)\n"
+            let cells = SmallCounts.cells(of: row, minimumCount: minimumCount)
+            text += "\(row.day.iso8601),\(cells.active),\(cells.new),\(cells.pings)\n"
         }
         return text
     }
 
     /// `{"window":1,"days":[{"day":"2026-11-29","active":2,"new":2,"pings":3}]}`, keys in this order.
-    public var json: String {
-        let rows = days.map { #"{"day":"\#($0.day.iso8601)","active":\#($0.active),"new":\#($0.new),"pings":\#($0.pings)}"# }
+    public var json: String { json(minimumCount: nil) }
+
+    /// The JSON with small-count suppression: a hidden cell is the string `"<K"`.
+    public func json(minimumCount: Int?) -> String {
+        func value(_ cell: String) -> String { cell.hasPrefix("<") ? "\"\(cell)\"" : cell }
+        let rows = days.map { row in
+            let cells = SmallCounts.cells(of: row, minimumCount: minimumCount)
+            return #"{"day":"\#(row.day.iso8601)","active":\#(value(cells.active)),"new":\#(value(cells.new)),"pings":\#(value(cells.pings))}"#
+        }
         return #"{"window":\#(window),"days":["# + rows.joined(separator: ",") + "]}"
     }
 
     /// A plain aligned table for a terminal.
-    public var table: String {
+    public var table: String { table(minimumCount: nil) }
+
+    public func table(minimumCount: Int?) -> String {
         let header = ["day", "active", "new", "pings"]
-        let rows = days.map { [$0.day.iso8601, String($0.active), String($0.new), String($0.pings)] }
+        let rows = days.map { row in
+            let cells = SmallCounts.cells(of: row, minimumCount: minimumCount)
+            return [row.day.iso8601, cells.active, cells.new, cells.pings]
+        }
         let widths = header.indices.map { column in
             ([header] + rows).map { $0[column].count }.max() ?? 0
         }
@@ -77,5 +93,23 @@ public struct ActivesReport: Hashable, Sendable, Codable {
             }.joined(separator: "  ")
         }
         return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
+    }
+}
+
+/// Small-count suppression for anything published: a count of 1 to K-1 instances is shown as
+/// `<K`, and so is a day's ping count when fewer than K instances were active that day. Zero stays 0.
+public enum SmallCounts {
+    public static func cell(_ count: Int, minimumCount: Int?) -> String {
+        if let minimumCount, count > 0, count < minimumCount { return "<\(minimumCount)" }
+        return String(count)
+    }
+
+    public static func cells(of row: DailyActivity, minimumCount: Int?) -> (active: String, new: String, pings: String) {
+        let pingsHidden = minimumCount.map { row.active > 0 && row.active < $0 } ?? false
+        return (
+            cell(row.active, minimumCount: minimumCount),
+            cell(row.new, minimumCount: minimumCount),
+            pingsHidden ? "<\(minimumCount!)" : String(row.pings)
+        )
     }
 }

@@ -12,7 +12,7 @@ struct UsageCollectorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage-collector",
         abstract: "Receives, validates and stores Kubeflow on AWS usage pings, and reports on them.",
-        subcommands: [Serve.self, Stats.self],
+        subcommands: [Serve.self, Stats.self, Forget.self, Purge.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -24,6 +24,9 @@ struct StoreOptions: ParsableArguments {
 
     @Option(help: "trace, debug, info, notice, warning, error or critical. Env: USAGE_LOG_LEVEL. Default: info")
     var logLevel: String?
+
+    @Option(help: "File holding a key (16+ bytes): instance IDs are stored as HMAC-SHA256(key, ID). Env: USAGE_PSEUDONYMIZE_KEY_FILE")
+    var pseudonymizeKeyFile: String?
 
     var resolvedDatabase: String {
         database ?? Environment.value("USAGE_DATABASE_URL") ?? "./usage.sqlite"
@@ -47,7 +50,9 @@ struct StoreOptions: ParsableArguments {
             throw ValidationError("PostgreSQL is not supported by this build yet; use a SQLite file path")
         }
         do {
-            return try SQLiteUsageStore(path: database, logger: logger)
+            let keyFile = pseudonymizeKeyFile ?? Environment.value("USAGE_PSEUDONYMIZE_KEY_FILE")
+            let pseudonymizer = try keyFile.map { try Pseudonymizer(keyFile: $0) }
+            return try SQLiteUsageStore(path: database, pseudonymizer: pseudonymizer, logger: logger)
         } catch {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
             FileHandle.standardError.write(Data("usage-collector: \(error)\n".utf8))
@@ -73,12 +78,44 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on. Env: USAGE_PORT. Default: 8080")
     var port: Int?
 
+    @Option(help: "File holding the bearer token the read side requires. Env: USAGE_ADMIN_TOKEN (the token itself)")
+    var adminTokenFile: String?
+
+    @Flag(help: "Serve reports without a token on a non-loopback address (what one instance holds stays private).")
+    var publicReports = false
+
+    @Option(help: "Hide report cells of fewer than this many instances (shown as <K). Env: USAGE_MIN_COUNT")
+    var minCount: Int?
+
+    @Option(help: "Purge per-day rows older than this many days, once a day. Env: USAGE_RETENTION_DAYS")
+    var retentionDays: Int?
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
         if let port = resolvedPort, !(0...65535).contains(port) {
             throw ValidationError("--port must be between 0 and 65535")
         }
+    }
+
+    /// The admin token from the file, else from USAGE_ADMIN_TOKEN.
+    func adminToken() throws -> String? {
+        if let adminTokenFile {
+            guard let data = FileManager.default.contents(atPath: adminTokenFile) else {
+                throw ValidationError("cannot read the admin token file \(adminTokenFile)")
+            }
+            let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !token.isEmpty else { throw ValidationError("the admin token file \(adminTokenFile) is empty") }
+            return token
+        }
+        return Environment.value("USAGE_ADMIN_TOKEN")
+    }
+
+    static func integer(_ flag: Int?, environment name: String) throws -> Int? {
+        if let flag { return flag }
+        guard let text = Environment.value(name) else { return nil }
+        guard let value = Int(text) else { throw ValidationError("\(name) must be a whole number; got \(text)") }
+        return value
     }
 
     var resolvedPort: Int? {
@@ -90,12 +127,21 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("USAGE_PORT must be a port number; got \(text)")
         }
         let logger = try store.logger(label: "usage-collector")
-        let sqlite = try store.openSQLite(logger: logger)
-        let configuration = CollectorConfiguration(
+        var configuration = CollectorConfiguration(
             host: host ?? Environment.value("USAGE_HOST") ?? "127.0.0.1",
             port: resolvedPort ?? 8080,
             logger: logger
         )
+        configuration.adminToken = try adminToken()
+        configuration.publicReports = publicReports
+        configuration.minimumCount = try Self.integer(minCount, environment: "USAGE_MIN_COUNT")
+        configuration.retentionDays = try Self.integer(retentionDays, environment: "USAGE_RETENTION_DAYS")
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        let sqlite = try store.openSQLite(logger: logger)
         logger.info("starting", metadata: ["database": "\(store.resolvedDatabase)", "address": "\(configuration.host):\(configuration.port)"])
         let app = buildApplication(configuration: configuration, store: sqlite)
         try await app.runService()
@@ -121,10 +167,14 @@ struct Stats: AsyncParsableCommand {
     @Option(help: "Trailing window in days for active instances: 1, 7 or 28.")
     var window: Int = 1
 
+    @Option(help: "Hide cells of fewer than this many instances (shown as <K).")
+    var minCount: Int?
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
         guard ActivesReport.windows.contains(window) else { throw ValidationError("--window must be 1, 7 or 28") }
+        if let minCount, minCount < 2 { throw ValidationError("--min-count must be at least 2") }
     }
 
     func run() async throws {
@@ -143,9 +193,56 @@ struct Stats: AsyncParsableCommand {
         let sqlite = try store.openSQLite(logger: logger)
         let report = ActivesReport(window: window, days: try await sqlite.dailyActivity(from: fromDay, to: toDay, window: window, region: nil))
         switch format {
-        case .table: print(report.table, terminator: "")
-        case .csv: print(report.csv, terminator: "")
-        case .json: print(report.json)
+        case .table: print(report.table(minimumCount: minCount), terminator: "")
+        case .csv: print(report.csv(minimumCount: minCount), terminator: "")
+        case .json: print(report.json(minimumCount: minCount))
         }
+    }
+}
+
+struct Forget: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Erase every row of one instance (right to erasure), leaving no trace of it in the database files."
+    )
+
+    @Argument(help: "The instance ID, e.g. i-0123456789abcdef0 (hashed first when the database is pseudonymised).")
+    var instanceID: String
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let id: InstanceID
+        do {
+            id = try InstanceID(validating: instanceID)
+        } catch {
+            throw ValidationError(error.detail)
+        }
+        let logger = try store.logger(label: "usage-collector")
+        let sqlite = try store.openSQLite(logger: logger)
+        let removed = try await sqlite.forget(id)
+        print(removed == 0 ? "nothing was held about \(id)" : "forgot \(id): removed \(removed) rows")
+    }
+}
+
+struct Purge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove per-day rows older than N days (a row exactly N days old stays) and print what was removed."
+    )
+
+    @Option(help: "Age in days: rows of days before today minus N are removed.")
+    var olderThan: Int
+
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard olderThan >= 1 else { throw ValidationError("--older-than must be at least 1") }
+    }
+
+    func run() async throws {
+        let logger = try store.logger(label: "usage-collector")
+        let sqlite = try store.openSQLite(logger: logger)
+        let today = UTCDay(containingMilliseconds: CollectorConfiguration.systemClock())
+        let summary = try await sqlite.purge(olderThan: olderThan, today: today)
+        print("removed \(summary.dayRows) day rows before \(summary.cutoff) and \(summary.instances) instances left without any")
     }
 }

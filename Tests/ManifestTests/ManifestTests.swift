@@ -163,7 +163,7 @@ struct KubernetesManifestTests {
         #expect(!documents.contains { ["CronJob", "Job", "ConfigMap"].contains($0.kind ?? "") })
     }
 
-    @Test("the collector runs non-root on SQLite by default, with probes, a volume and optional Secrets")
+    @Test("the collector runs non-root on SQLite by default, with probes, a volume, an optional database Secret and a required admin token")
     func collector() throws {
         let documents = try Kustomization.collector.render(tools: ManifestTools.required())
         #expect(Set(documents.map(\.identity)) == [
@@ -206,7 +206,7 @@ struct KubernetesManifestTests {
             ["name": "USAGE_DATABASE_URL",
              "valueFrom": ["secretKeyRef": ["name": "usage-collector-database", "key": "url", "optional": true]]],
             ["name": "USAGE_ADMIN_TOKEN",
-             "valueFrom": ["secretKeyRef": ["name": "usage-collector-admin", "key": "token", "optional": true]]],
+             "valueFrom": ["secretKeyRef": ["name": "usage-collector-admin", "key": "token", "optional": false]]],
         ])
 
         let service = try resource(kind: "Service", name: "usage-collector", in: documents)

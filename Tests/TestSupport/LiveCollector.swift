@@ -29,6 +29,7 @@ public struct LiveCollector: Sendable {
     public static func run<T: Sendable>(
         databasePath: String,
         clock: @escaping @Sendable () -> Int64 = CollectorConfiguration.systemClock,
+        configure: (inout CollectorConfiguration) -> Void = { _ in },
         _ body: (LiveCollector) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "collector-test")
@@ -37,6 +38,7 @@ public struct LiveCollector: Sendable {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var configuration = CollectorConfiguration(host: "127.0.0.1", port: 0, clock: clock, logger: logger)
         configuration.onServerRunning = { port in portContinuation.yield(port) }
+        configure(&configuration)
         let app = buildApplication(configuration: configuration, store: store)
         let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { group in

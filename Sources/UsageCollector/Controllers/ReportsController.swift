@@ -6,6 +6,8 @@ import UsageTrackingCore
 /// The read side's reports: `GET /v1/reports/...`.
 struct ReportsController<Store: UsageStore> {
     let store: Store
+    /// Small-count suppression, when set.
+    let minimumCount: Int?
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -19,9 +21,9 @@ struct ReportsController<Store: UsageStore> {
         let days = try await store.dailyActivity(from: query.from, to: query.to, window: query.window, region: query.region)
         let report = ActivesReport(window: query.window, days: days)
         if Self.wantsCSV(request) {
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv)))
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv(minimumCount: minimumCount))))
         }
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.json)))
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.json(minimumCount: minimumCount))))
     }
 
     /// CSV when asked with `?format=csv` or `Accept: text/csv`; JSON otherwise.

@@ -26,6 +26,15 @@ enum SQLiteMigrations {
                 CREATE INDEX instances_by_first_day ON instances (first_day);
                 """)
         }
+        migrator.registerMigration("2026-11-29-002-settings") { db in
+            // Facts about the database itself, such as the pseudonymisation key's fingerprint.
+            try db.execute(sql: """
+                CREATE TABLE settings (
+                    name TEXT NOT NULL PRIMARY KEY,
+                    value TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

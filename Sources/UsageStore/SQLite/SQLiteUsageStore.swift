@@ -7,12 +7,21 @@ import UsageTrackingCore
 /// transaction survives a killed process and a power cut.
 public final class SQLiteUsageStore: UsageStore {
     let pool: DatabasePool
+    let pseudonymizer: Pseudonymizer?
     let logger: Logger
 
     /// Opens (creating if needed) the database at `path` and migrates it.
-    public init(path: String, logger: Logger) throws {
+    ///
+    /// With a `pseudonymizer`, instance IDs are stored as keyed hashes. A database remembers how it
+    /// was written: opening it with a different key, or with and without one, is refused.
+    public init(path: String, pseudonymizer: Pseudonymizer? = nil, logger: Logger) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // Deleted rows are overwritten with zeros, so erased IDs leave no trace in free pages.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        self.pseudonymizer = pseudonymizer
         do {
             self.pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB opens WAL pools with synchronous=NORMAL, which can lose the last commits on a
@@ -23,6 +32,34 @@ public final class SQLiteUsageStore: UsageStore {
             throw StoreError("cannot open the SQLite database at \(path): \(error)")
         }
         self.logger = logger
+        try checkPseudonymization(path: path)
+    }
+
+    /// The stored form of an instance ID: itself, or its pseudonym.
+    func key(_ instanceID: InstanceID) -> String {
+        pseudonymizer?.pseudonym(for: instanceID) ?? instanceID.rawValue
+    }
+
+    /// Records, on first use, whether and with which key IDs are pseudonymised; refuses a change.
+    func checkPseudonymization(path: String) throws {
+        let wanted = pseudonymizer?.fingerprint ?? "none"
+        let stored: String = try pool.write { db in
+            if let value = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'pseudonymization'") {
+                return value
+            }
+            try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('pseudonymization', ?)", arguments: [wanted])
+            return wanted
+        }
+        guard stored == wanted else {
+            switch (stored, wanted) {
+            case ("none", _):
+                throw StoreError("\(path) holds plain instance IDs; refusing to pseudonymise into it (use a new database)")
+            case (_, "none"):
+                throw StoreError("\(path) holds instance IDs pseudonymised with key \(stored); refusing to start without --pseudonymize-key-file")
+            default:
+                throw StoreError("\(path) holds instance IDs pseudonymised with key \(stored), but the key given is \(wanted); refusing to mix them")
+            }
+        }
     }
 
     // MARK: Writes
@@ -54,10 +91,11 @@ public final class SQLiteUsageStore: UsageStore {
             for ping in pings {
                 let day = ping.day.daysSinceEpoch
                 let region = ping.region?.code
+                let instance = self.key(ping.instanceID)
                 let count = try Int.fetchOne(upsertDay, arguments: [
-                    ping.instanceID.rawValue, day, region, ping.receivedAtMilliseconds, ping.receivedAtMilliseconds,
+                    instance, day, region, ping.receivedAtMilliseconds, ping.receivedAtMilliseconds,
                 ]) ?? 0
-                try upsertInstance.execute(arguments: [ping.instanceID.rawValue, day, day, region])
+                try upsertInstance.execute(arguments: [instance, day, day, region])
                 outcomes.append(RecordOutcome(firstToday: count == 1))
             }
             return outcomes
@@ -139,14 +177,15 @@ public final class SQLiteUsageStore: UsageStore {
     }
 
     public func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary? {
-        try await pool.read { db in
-            guard let instance = try Row.fetchOne(db, sql: "SELECT first_day, last_day, region FROM instances WHERE instance_id = ?", arguments: [instanceID.rawValue]) else {
+        let key = self.key(instanceID)
+        return try await pool.read { db in
+            guard let instance = try Row.fetchOne(db, sql: "SELECT first_day, last_day, region FROM instances WHERE instance_id = ?", arguments: [key]) else {
                 return nil
             }
             let days = try Row.fetchAll(db, sql: """
                 SELECT day, region, first_seen_ms, last_seen_ms, pings FROM instance_days
                 WHERE instance_id = ? ORDER BY day
-                """, arguments: [instanceID.rawValue]).map { row in
+                """, arguments: [key]).map { row in
                 InstanceSummary.Day(
                     day: UTCDay(daysSinceEpoch: row["day"]), region: row["region"],
                     firstSeenMilliseconds: row["first_seen_ms"], lastSeenMilliseconds: row["last_seen_ms"], pings: row["pings"]
@@ -158,6 +197,53 @@ public final class SQLiteUsageStore: UsageStore {
                 lastActiveDay: UTCDay(daysSinceEpoch: instance["last_day"]), days: days
             )
         }
+    }
+
+    // MARK: Erasure and retention
+
+    public func forget(_ instanceID: InstanceID) async throws -> Int {
+        let key = self.key(instanceID)
+        let removed = try await pool.write { db in
+            try db.execute(sql: "DELETE FROM instance_days WHERE instance_id = ?", arguments: [key])
+            var count = db.changesCount
+            try db.execute(sql: "DELETE FROM instances WHERE instance_id = ?", arguments: [key])
+            count += db.changesCount
+            return count
+        }
+        try await scrubWriteAheadLog()
+        return removed
+    }
+
+    public func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeSummary {
+        let cutoff = today.advanced(by: -days)
+        let summary = try await pool.write { db in
+            try db.execute(sql: "DELETE FROM instance_days WHERE day < ?", arguments: [cutoff.daysSinceEpoch])
+            let dayRows = db.changesCount
+            try db.execute(sql: "DELETE FROM instances WHERE first_day < ? AND NOT EXISTS (SELECT 1 FROM instance_days d WHERE d.instance_id = instances.instance_id)", arguments: [cutoff.daysSinceEpoch])
+            let instances = db.changesCount
+            try db.execute(sql: """
+                UPDATE instances SET first_day = (SELECT min(day) FROM instance_days d WHERE d.instance_id = instances.instance_id)
+                WHERE first_day < ?
+                """, arguments: [cutoff.daysSinceEpoch])
+            return PurgeSummary(cutoff: cutoff, dayRows: dayRows, instances: instances)
+        }
+        if summary.dayRows > 0 { try await scrubWriteAheadLog() }
+        return summary
+    }
+
+    /// Copies the write-ahead log into the database and truncates it to zero bytes, so page
+    /// images from before a deletion do not linger in the -wal file.
+    func scrubWriteAheadLog() async throws {
+        for attempt in 1...50 {
+            do {
+                _ = try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                // A reader still holds an old snapshot: let it finish.
+                try await Task.sleep(for: .milliseconds(20 * attempt))
+            }
+        }
+        throw StoreError("could not truncate the write-ahead log: readers kept it busy")
     }
 
     /// The journal mode and `synchronous` level in force, for diagnostics and tests.

@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import Testing
+import UsageStore
+import UsageTrackingCore
+
+/// Pseudonymisation, retention and erasure on a real SQLite file.
+@Suite struct PrivacyTests {
+    static let logger = Logger(label: "test")
+
+    static func pseudonymizer(_ key: String = "a-secret-key-of-32-bytes-or-so!!") -> Pseudonymizer {
+        try! Pseudonymizer(key: Data(key.utf8))
+    }
+
+    /// Every byte of the database, its write-ahead log and shared-memory file.
+    static func rawBytes(_ path: String) -> Data {
+        var bytes = Data()
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            if let data = FileManager.default.contents(atPath: path + suffix) { bytes.append(data) }
+        }
+        return bytes
+    }
+
+    static let pings: [Ping] = [
+        Sample.ping(1, day: 0), Sample.ping(1, day: 0, hour: 13), Sample.ping(2, day: 0),
+        Sample.ping(1, day: 1), Sample.ping(3, day: 1, region: "eu-west-1"), Sample.ping(2, day: 8),
+        Sample.ping(4, day: 9, region: "cn-north-1"),
+    ]
+
+    @Test func pseudonymisedReportsEqualPlainReportsAndTheRawIDNeverReachesTheDisk() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let plain = try SQLiteUsageStore(path: directory.path("plain.sqlite"), logger: Self.logger)
+        let hashedPath = directory.path("hashed.sqlite")
+        let hashed = try SQLiteUsageStore(path: hashedPath, pseudonymizer: Self.pseudonymizer(), logger: Self.logger)
+        #expect(try await plain.record(Self.pings) == hashed.record(Self.pings))
+        for window in [1, 7, 28] {
+            let expected = try await plain.dailyActivity(from: nil, to: nil, window: window, region: nil)
+            #expect(try await hashed.dailyActivity(from: nil, to: nil, window: window, region: nil) == expected)
+        }
+        let region = Sample.region("eu-west-1")
+        #expect(try await hashed.dailyActivity(from: nil, to: nil, window: 7, region: region) == plain.dailyActivity(from: nil, to: nil, window: 7, region: region))
+        // What one instance holds is found through its raw ID.
+        let summary = try #require(try await hashed.instanceSummary(Sample.id(1)))
+        #expect(summary.days.map(\.pings) == [2, 1])
+        // No instance ID, in any form, is in the files.
+        try await hashed.checkReadiness()
+        let bytes = Self.rawBytes(hashedPath)
+        for n in 1...4 {
+            #expect(bytes.range(of: Data(Sample.id(n).rawValue.utf8)) == nil, "instance \(n) stored in clear")
+        }
+        #expect(bytes.range(of: Data(Self.pseudonymizer().pseudonym(for: Sample.id(1)).utf8)) != nil)
+    }
+
+    @Test func aDifferentKeyOrNoKeyIsRefusedOnAnExistingDatabase() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let hashed = directory.path("hashed.sqlite")
+        _ = try SQLiteUsageStore(path: hashed, pseudonymizer: Self.pseudonymizer(), logger: Self.logger)
+        _ = try SQLiteUsageStore(path: hashed, pseudonymizer: Self.pseudonymizer(), logger: Self.logger)  // same key: fine
+        #expect {
+            try SQLiteUsageStore(path: hashed, pseudonymizer: Self.pseudonymizer("another-key-of-enough-bytes-here"), logger: Self.logger)
+        } throws: { "\($0)".contains("refusing to mix them") }
+        #expect {
+            try SQLiteUsageStore(path: hashed, logger: Self.logger)
+        } throws: { "\($0)".contains("refusing to start without --pseudonymize-key-file") }
+        let plain = directory.path("plain.sqlite")
+        _ = try SQLiteUsageStore(path: plain, logger: Self.logger)
+        #expect {
+            try SQLiteUsageStore(path: plain, pseudonymizer: Self.pseudonymizer(), logger: Self.logger)
+        } throws: { "\($0)".contains("holds plain instance IDs") }
+        #expect(throws: StoreError.self) { try Pseudonymizer(key: Data("short".utf8)) }
+    }
+
+    @Test(arguments: [false, true])
+    func forgetRemovesEveryRowOfOneInstanceAndLeavesNoTraceInTheFiles(_ pseudonymised: Bool) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        let store = try SQLiteUsageStore(path: path, pseudonymizer: pseudonymised ? Self.pseudonymizer() : nil, logger: Self.logger)
+        _ = try await store.record(Self.pings)
+        let before = try await store.instanceSummary(Sample.id(2))
+        let otherBefore = try await store.instanceSummary(Sample.id(1))
+        #expect(before != nil)
+        let stored = pseudonymised ? Self.pseudonymizer().pseudonym(for: Sample.id(2)) : Sample.id(2).rawValue
+        #expect(Self.rawBytes(path).range(of: Data(stored.utf8)) != nil)
+
+        #expect(try await store.forget(Sample.id(2)) == 3)  // two day rows and the instance row
+        #expect(try await store.instanceSummary(Sample.id(2)) == nil)
+        #expect(try await store.forget(Sample.id(2)) == 0)
+        // Other instances are untouched.
+        #expect(try await store.instanceSummary(Sample.id(1)) == otherBefore)
+        // Not in the database pages, the free pages, nor the write-ahead log.
+        #expect(Self.rawBytes(path).range(of: Data(stored.utf8)) == nil)
+        #expect(try await store.dailyActivity(from: Sample.day(0), to: Sample.day(0), window: 1, region: nil).first?.active == 1)
+    }
+
+    @Test func purgeKeepsARowExactlyNDaysOldAndRemovesOlderOnes() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteUsageStore(path: directory.path("usage.sqlite"), logger: Self.logger)
+        _ = try await store.record(Self.pings)
+        // Today is day 9; with N = 8, day 1 is exactly 8 days old and stays; day 0 goes.
+        let summary = try await store.purge(olderThan: 8, today: Sample.day(9))
+        #expect(summary.cutoff == Sample.day(1))
+        #expect(summary.dayRows == 2)  // (1, day 0) and (2, day 0)
+        #expect(summary.instances == 0)  // both have later days
+        let days = try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
+        #expect(days.first?.day == Sample.day(1))
+        #expect(try await store.instanceSummary(Sample.id(1))?.days.map(\.day) == ["2026-11-30"])
+        #expect(try await store.instanceSummary(Sample.id(1))?.firstActiveDay == "2026-11-30")
+        #expect(try await store.instanceSummary(Sample.id(2))?.days.map(\.day) == ["2026-12-07"])
+        // An instance whose only rows were purged is gone.
+        _ = try await store.record(Sample.ping(9, day: 0))
+        let again = try await store.purge(olderThan: 8, today: Sample.day(9))
+        #expect(again.dayRows == 1)
+        #expect(again.instances == 1)
+        #expect(try await store.instanceSummary(Sample.id(9)) == nil)
+    }
+}
