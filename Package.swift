@@ -23,10 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         // MARK: Core: domain types and pure arithmetic, no I/O
-        .target(name: "UsageTrackingCore", exclude: ["S3AccessLog"]),
+        .target(name: "UsageTrackingCore"),
         .target(
             name: "JSONLogging",
             dependencies: ["UsageTrackingCore", .product(name: "Logging", package: "swift-log")]
@@ -41,6 +42,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: Imports (CSV, S3 access logs)
+        .target(
+            name: "UsageImport",
+            dependencies: [
+                "UsageTrackingCore",
+                "UsageStore",
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 
@@ -60,6 +72,7 @@ let package = Package(
             name: "usage-collector",
             dependencies: [
                 "UsageCollector",
+                "UsageImport",
                 "UsageStore",
                 "UsageTrackingCore",
                 "JSONLogging",
@@ -111,8 +124,8 @@ let package = Package(
             ],
             path: "Tests/TestSupport"
         ),
-        .testTarget(name: "UsageTrackingCoreTests", dependencies: ["UsageTrackingCore"], exclude: ["S3AccessLogParserTests.swift"]),
-        .testTarget(name: "UsageStoreTests", dependencies: ["UsageStore", "UsageTrackingCore"]),
+        .testTarget(name: "UsageTrackingCoreTests", dependencies: ["UsageTrackingCore"]),
+        .testTarget(name: "UsageStoreTests", dependencies: ["UsageStore", "UsageTrackingCore", "UsageImport"]),
         .testTarget(
             name: "UsageCollectorTests",
             dependencies: [

@@ -11,10 +11,32 @@ public protocol UsageStore: Sendable {
     /// day's count and times, never a second row. Outcomes are in the order of `pings`.
     func record(_ pings: [Ping]) async throws -> [RecordOutcome]
 
+    /// Merges imported per-day aggregates in one transaction, idempotently: each (instance, day)
+    /// keeps the larger ping count, the earlier first and later last time, and its first known
+    /// region, so importing the same data twice changes nothing.
+    func merge(_ days: [DayAggregate]) async throws -> MergeSummary
+
     /// Activity per UTC day from `from` through `to` (both inclusive), oldest first, one row per
     /// day including days without activity. `nil` bounds default to the first and last day stored.
     /// `active` counts distinct instances over the trailing `window` days ending on each day.
     func dailyActivity(from: UTCDay?, to: UTCDay?, window: Int, region: Region?) async throws -> [DailyActivity]
+
+    /// Instances whose first day is each day from `from` through `to` (defaults: the days stored).
+    /// With `region`, instances whose latest region it is.
+    func newInstances(from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount]
+
+    /// For each day D from `from` through `to`, instances whose last active day is D − `after`:
+    /// last seen `after` days before and not since. Days after the last day stored are left out,
+    /// since "not since" is not known for them yet.
+    func churned(after: Int, from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount]
+
+    /// Per region (and `unknown`): actives over 1, 7 and 28 days ending on `to`, new instances and
+    /// pings from `from` through `to`.
+    func regions(from: UTCDay?, to: UTCDay?) async throws -> RegionsReport
+
+    /// Weekly cohorts whose first week starts from `from` through `to`, each with its instances
+    /// active in every week since, up to the last week stored.
+    func retention(from: UTCDay?, to: UTCDay?) async throws -> [RetentionCohort]
 
     /// Everything held about one instance, or `nil` when nothing is.
     func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary?
@@ -29,6 +51,23 @@ public protocol UsageStore: Sendable {
 
     /// Throws when the store cannot currently serve reads and writes.
     func checkReadiness() async throws
+}
+
+/// What a merge did: (instance, day) rows added, rows that grew, rows already holding as much.
+public struct MergeSummary: Hashable, Sendable {
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+
+    public init(inserted: Int = 0, updated: Int = 0, unchanged: Int = 0) {
+        self.inserted = inserted
+        self.updated = updated
+        self.unchanged = unchanged
+    }
+
+    public static func + (lhs: MergeSummary, rhs: MergeSummary) -> MergeSummary {
+        MergeSummary(inserted: lhs.inserted + rhs.inserted, updated: lhs.updated + rhs.updated, unchanged: lhs.unchanged + rhs.unchanged)
+    }
 }
 
 /// What a purge removed.

@@ -4,6 +4,7 @@ import Hummingbird
 import JSONLogging
 import Logging
 import UsageCollector
+import UsageImport
 import UsageStore
 import UsageTrackingCore
 
@@ -12,7 +13,7 @@ struct UsageCollectorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage-collector",
         abstract: "Receives, validates and stores Kubeflow on AWS usage pings, and reports on them.",
-        subcommands: [Serve.self, Stats.self, Forget.self, Purge.self],
+        subcommands: [Serve.self, Stats.self, ImportCSV.self, ImportS3Logs.self, Generate.self, Forget.self, Purge.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -149,11 +150,20 @@ struct Serve: AsyncParsableCommand {
 }
 
 struct Stats: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print active and new instances and pings per UTC day, oldest first.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print a report: active (the default), new or churned instances per UTC day, regions, or weekly retention."
+    )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
         case table, csv, json
     }
+
+    enum Report: String, ExpressibleByArgument, CaseIterable {
+        case actives, new, churned, regions, retention
+    }
+
+    @Option(help: "actives, new, churned, regions or retention.")
+    var report: Report = .actives
 
     @Option(help: "table, csv or json.")
     var format: Format = .table
@@ -164,8 +174,14 @@ struct Stats: AsyncParsableCommand {
     @Option(help: "Last day, YYYY-MM-DD (default: the last day stored).")
     var to: String?
 
-    @Option(help: "Trailing window in days for active instances: 1, 7 or 28.")
+    @Option(help: "actives: trailing window in days, 1, 7 or 28.")
     var window: Int = 1
+
+    @Option(help: "actives, new, churned: only this region.")
+    var region: String?
+
+    @Option(help: "churned: days without a ping after which an instance counts as churned.")
+    var after: Int = 30
 
     @Option(help: "Hide cells of fewer than this many instances (shown as <K).")
     var minCount: Int?
@@ -175,28 +191,173 @@ struct Stats: AsyncParsableCommand {
     func validate() throws {
         guard ActivesReport.windows.contains(window) else { throw ValidationError("--window must be 1, 7 or 28") }
         if let minCount, minCount < 2 { throw ValidationError("--min-count must be at least 2") }
+        guard (1...3650).contains(after) else { throw ValidationError("--after must be between 1 and 3650 days") }
     }
 
     func run() async throws {
-        let logger = try store.logger(label: "usage-collector")
         let fromDay: UTCDay?
         let toDay: UTCDay?
+        let regionValue: Region?
         do {
             fromDay = try from.map { text throws(UsageTrackingCore.ValidationError) in try UTCDay(iso8601: text) }
             toDay = try to.map { text throws(UsageTrackingCore.ValidationError) in try UTCDay(iso8601: text) }
+            regionValue = try region.map { text throws(UsageTrackingCore.ValidationError) in try Region(validating: text) }
         } catch {
             throw ValidationError(error.detail)
         }
         if let fromDay, let toDay, fromDay > toDay {
             throw ValidationError("--from is after --to")
         }
+        let logger = try store.logger(label: "usage-collector")
         let sqlite = try store.openSQLite(logger: logger)
-        let report = ActivesReport(window: window, days: try await sqlite.dailyActivity(from: fromDay, to: toDay, window: window, region: nil))
-        switch format {
-        case .table: print(report.table(minimumCount: minCount), terminator: "")
-        case .csv: print(report.csv(minimumCount: minCount), terminator: "")
-        case .json: print(report.json(minimumCount: minCount))
+        let json: String
+        let csv: String
+        switch report {
+        case .actives:
+            let result = ActivesReport(window: window, days: try await sqlite.dailyActivity(from: fromDay, to: toDay, window: window, region: regionValue))
+            if format == .table {
+                print(result.table(minimumCount: minCount), terminator: "")
+                return
+            }
+            (json, csv) = (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
+        case .new:
+            let result = NewInstancesReport(days: try await sqlite.newInstances(from: fromDay, to: toDay, region: regionValue))
+            (json, csv) = (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
+        case .churned:
+            let result = ChurnReport(after: after, days: try await sqlite.churned(after: after, from: fromDay, to: toDay, region: regionValue))
+            (json, csv) = (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
+        case .regions:
+            let result = try await sqlite.regions(from: fromDay, to: toDay)
+            (json, csv) = (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
+        case .retention:
+            let result = RetentionReport(cohorts: try await sqlite.retention(from: fromDay, to: toDay))
+            (json, csv) = (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         }
+        switch format {
+        case .json: print(json)
+        case .csv: print(csv, terminator: "")
+        case .table: print(CSVTable.aligned(csv), terminator: "")
+        }
+    }
+}
+
+/// A CSV text laid out as aligned columns for a terminal.
+enum CSVTable {
+    static func aligned(_ csv: String) -> String {
+        let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let columns = rows.map(\.count).max() else { return "" }
+        let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                let padding = String(repeating: " ", count: widths[index] - cell.count)
+                return index == 0 ? cell + padding : padding + cell
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}
+
+struct ImportCSV: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-csv",
+        abstract: "Load pings with their times from CSV files (header time,instance_id,region; RFC 3339 times), idempotently."
+    )
+
+    @Argument(help: "CSV files.")
+    var files: [String]
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let logger = try store.logger(label: "usage-collector")
+        let sqlite = try store.openSQLite(logger: logger)
+        for file in files {
+            let summary: CSVImporter.Summary
+            do {
+                summary = try await CSVImporter(merge: sqlite.merge).importFile(file)
+            } catch let error as ImportError {
+                throw ValidationError(error.description)
+            }
+            print("\(file): \(summary.lines) lines, \(summary.pings) pings, \(summary.rejected) rejected; (instance, day) rows: \(summary.merge.inserted) new, \(summary.merge.updated) grown, \(summary.merge.unchanged) already stored")
+            for rejection in summary.firstRejections { print("  \(rejection)") }
+        }
+    }
+}
+
+struct ImportS3Logs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-s3-logs",
+        abstract: "Load Amazon S3 server access logs of the kubeflow-on-aws-usage-tracking-<region> buckets (files, folders, .gz), idempotently."
+    )
+
+    @Argument(help: "Log files or folders (read recursively); .gz files are decompressed as they are read.")
+    var paths: [String]
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        let logger = try store.logger(label: "usage-collector")
+        let sqlite = try store.openSQLite(logger: logger)
+        let terminal = isatty(2) == 1
+        let start = CollectorConfiguration.systemClock()
+        var summary = S3LogImporter.Summary()
+        let progress: (S3LogImporter.Summary) -> Void = { summary in
+            guard terminal else { return }
+            let seconds = max(0.001, Double(CollectorConfiguration.systemClock() - start) / 1000)
+            let megabytes = Double(summary.bytes) / 1_000_000
+            FileHandle.standardError.write(Data("\r\(Int(megabytes)) MB, \(summary.records) records, \(Int(megabytes / seconds)) MB/s   ".utf8))
+        }
+        do {
+            // One bulk load: rollups are rebuilt once at the end, not kept row by row.
+            try await sqlite.bulkMerge { merge in
+                summary = try await S3LogImporter(merge: merge, progress: progress).importPaths(paths)
+            }
+        } catch let error as ImportError {
+            throw ValidationError(error.description)
+        }
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        print(summary.text, terminator: "")
+    }
+}
+
+struct Generate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fill the database with a realistic synthetic data set (for demos and benchmarks)."
+    )
+
+    @Option(help: "Installations over the whole period.")
+    var instances: Int = 1000
+
+    @Option(help: "Days of data, ending on --end.")
+    var days: Int = 90
+
+    @Option(help: "Random seed: the same seed gives the same data.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Last day, YYYY-MM-DD (default: today, UTC).")
+    var end: String?
+
+    @OptionGroup var store: StoreOptions
+
+    func validate() throws {
+        guard instances > 0, days > 0, days <= 3650 else { throw ValidationError("--instances must be positive and --days from 1 to 3650") }
+    }
+
+    func run() async throws {
+        let endDay: UTCDay
+        do {
+            endDay = try end.map { text throws(UsageTrackingCore.ValidationError) in try UTCDay(iso8601: text) } ?? UTCDay(containingMilliseconds: CollectorConfiguration.systemClock())
+        } catch {
+            throw ValidationError(error.detail)
+        }
+        let logger = try store.logger(label: "usage-collector")
+        let sqlite = try store.openSQLite(logger: logger)
+        var total = MergeSummary()
+        try await sqlite.bulkMerge { merge in
+            try await SyntheticUsage(instances: instances, days: days, seed: seed, end: endDay).generate { batch in
+                total = total + (try await merge(batch))
+            }
+        }
+        print("generated \(instances) instances over \(days) days ending \(endDay): \(total.inserted) (instance, day) rows new, \(total.unchanged) already there")
     }
 }
 

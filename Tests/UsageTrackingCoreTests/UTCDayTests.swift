@@ -53,3 +53,35 @@ import UsageTrackingCore
         #expect(report.csv == "day,active_instances,new_instances,pings\n2026-11-29,2,2,3\n2026-11-30,1,0,1\n")
     }
 }
+
+@Suite struct RFC3339Tests {
+    @Test(arguments: [
+        ("2026-11-29T00:00:00Z", Int64(1_795_910_400_000)),
+        ("2026-11-29t00:00:00z", Int64(1_795_910_400_000)),
+        ("2026-11-29 00:00:00Z", Int64(1_795_910_400_000)),
+        ("2026-11-29T00:00:00.250Z", Int64(1_795_910_400_250)),
+        ("2026-11-29T00:00:00.5Z", Int64(1_795_910_400_500)),
+        ("2026-11-29T02:00:00+02:00", Int64(1_795_910_400_000)),
+        ("2026-11-28T19:00:00-05:00", Int64(1_795_910_400_000)),
+        ("2026-11-29T05:30:00+05:30", Int64(1_795_910_400_000)),
+    ])
+    func parsesTimes(_ text: String, _ expected: Int64) throws {
+        #expect(try RFC3339.milliseconds(text) == expected)
+    }
+
+    @Test(arguments: ["2026-11-29", "2026-11-29T00:00:00", "2026-11-29T24:00:00Z", "2026-11-29T00:00:00+0200", "2026-02-30T00:00:00Z", "yesterday", "2026-11-29T00:00:00.Z", "2026-11-29T00:00:00Zjunk"])
+    func refusesOtherText(_ text: String) {
+        #expect(throws: ValidationError.self) { try RFC3339.milliseconds(text) }
+    }
+
+    @Test func csvLines() throws {
+        let ping = try PingCSV.ping("2026-11-29T10:00:00Z,i-0123abcd,us-west-2")
+        #expect(ping.instanceID.rawValue == "i-0123abcd")
+        #expect(ping.region?.code == "us-west-2")
+        #expect(ping.day.iso8601 == "2026-11-29")
+        #expect(try PingCSV.ping("2026-11-29T10:00:00Z,i-0123abcd,").region == nil)
+        #expect(throws: ValidationError.self) { try PingCSV.ping("2026-11-29T10:00:00Z,i-fake,us-west-2") }
+        #expect(throws: ValidationError.self) { try PingCSV.ping("2026-11-29T10:00:00Z,i-0123abcd,us-west-2,extra") }
+        #expect(throws: ValidationError.self) { try PingCSV.ping("2026-11-29T10:00:00Z,i-0123abcd,us-west-2a") }
+    }
+}

@@ -3,7 +3,8 @@ import Hummingbird
 import UsageStore
 import UsageTrackingCore
 
-/// The read side's reports: `GET /v1/reports/...`.
+/// The read side's reports: `GET /v1/reports/actives|new|churned|regions|retention`, JSON by
+/// default, CSV with `?format=csv` or `Accept: text/csv`.
 struct ReportsController<Store: UsageStore> {
     let store: Store
     /// Small-count suppression, when set.
@@ -12,18 +13,53 @@ struct ReportsController<Store: UsageStore> {
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.get("actives", use: actives)
+        routes.get("new", use: new)
+        routes.get("churned", use: churned)
+        routes.get("regions", use: regions)
+        routes.get("retention", use: retention)
         return routes
     }
 
-    /// `GET /v1/reports/actives?from=&to=&window=1|7|28&region=`.
+    /// `?from=&to=&window=1|7|28&region=`.
     @Sendable func actives(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let query = try ReportQuery(request.uri.queryParameters)
-        let days = try await store.dailyActivity(from: query.from, to: query.to, window: query.window, region: query.region)
-        let report = ActivesReport(window: query.window, days: days)
-        if Self.wantsCSV(request) {
-            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.csv(minimumCount: minimumCount))))
+        let query = try ReportQuery(request.uri.queryParameters, allowed: ["window", "region"])
+        let report = ActivesReport(window: query.window, days: try await store.dailyActivity(from: query.from, to: query.to, window: query.window, region: query.region))
+        return Self.respond(request, json: report.json(minimumCount: minimumCount), csv: report.csv(minimumCount: minimumCount))
+    }
+
+    /// `?from=&to=&region=`.
+    @Sendable func new(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let query = try ReportQuery(request.uri.queryParameters, allowed: ["region"])
+        let report = NewInstancesReport(days: try await store.newInstances(from: query.from, to: query.to, region: query.region))
+        return Self.respond(request, json: report.json(minimumCount: minimumCount), csv: report.csv(minimumCount: minimumCount))
+    }
+
+    /// `?after=30&from=&to=&region=`.
+    @Sendable func churned(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let query = try ReportQuery(request.uri.queryParameters, allowed: ["region", "after"])
+        let report = ChurnReport(after: query.after, days: try await store.churned(after: query.after, from: query.from, to: query.to, region: query.region))
+        return Self.respond(request, json: report.json(minimumCount: minimumCount), csv: report.csv(minimumCount: minimumCount))
+    }
+
+    /// `?from=&to=`.
+    @Sendable func regions(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let query = try ReportQuery(request.uri.queryParameters, allowed: [])
+        let report = try await store.regions(from: query.from, to: query.to)
+        return Self.respond(request, json: report.json(minimumCount: minimumCount), csv: report.csv(minimumCount: minimumCount))
+    }
+
+    /// `?cohort=week&from=&to=`.
+    @Sendable func retention(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let query = try ReportQuery(request.uri.queryParameters, allowed: ["cohort"])
+        let report = RetentionReport(cohorts: try await store.retention(from: query.from, to: query.to))
+        return Self.respond(request, json: report.json(minimumCount: minimumCount), csv: report.csv(minimumCount: minimumCount))
+    }
+
+    static func respond(_ request: Request, json: @autoclosure () -> String, csv: @autoclosure () -> String) -> Response {
+        if wantsCSV(request) {
+            return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: csv())))
         }
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: report.json(minimumCount: minimumCount))))
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: json())))
     }
 
     /// CSV when asked with `?format=csv` or `Accept: text/csv`; JSON otherwise.
@@ -33,14 +69,21 @@ struct ReportsController<Store: UsageStore> {
     }
 }
 
-/// The filters every report accepts, validated: `from` and `to` as `YYYY-MM-DD`, `window`, `region`.
+/// The filters the reports accept, validated: `from` and `to` as `YYYY-MM-DD`, and per report
+/// `window`, `region`, `after`, `cohort`. A parameter a report does not take is refused.
 struct ReportQuery {
     var from: UTCDay?
     var to: UTCDay?
     var window = 1
     var region: Region?
+    var after = 30
 
-    init(_ parameters: Hummingbird.Parameters) throws {
+    static let common: Set<String> = ["from", "to", "format"]
+
+    init(_ parameters: Hummingbird.Parameters, allowed: Set<String>) throws {
+        for (name, _) in parameters where !Self.common.contains(String(name)) && !allowed.contains(String(name)) {
+            throw APIError(.badRequest, code: "unknown_parameter", detail: "This report does not take the parameter \(ValidationError.quoted(name)).")
+        }
         do {
             from = try parameters.get("from").map { text throws(ValidationError) in try UTCDay(iso8601: text) }
             to = try parameters.get("to").map { text throws(ValidationError) in try UTCDay(iso8601: text) }
@@ -53,6 +96,15 @@ struct ReportQuery {
                 throw APIError(.badRequest, code: "invalid_window", detail: "window must be 1, 7 or 28 days.")
             }
             self.window = window
+        }
+        if let text = parameters.get("after") {
+            guard let after = Int(text), (1...3650).contains(after) else {
+                throw APIError(.badRequest, code: "invalid_after", detail: "after must be a number of days from 1 to 3650.")
+            }
+            self.after = after
+        }
+        if let cohort = parameters.get("cohort"), cohort != "week" {
+            throw APIError(.badRequest, code: "invalid_cohort", detail: "cohort must be week.")
         }
         if let from, let to, from > to {
             throw APIError(.badRequest, code: "invalid_range", detail: "from (\(from)) is after to (\(to)).")

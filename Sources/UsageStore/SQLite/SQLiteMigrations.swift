@@ -35,6 +35,11 @@ enum SQLiteMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("2026-11-29-003-report-rollups") { db in
+            try db.execute(sql: SQLiteRollups.schema)
+            try db.execute(sql: SQLiteRollups.orderedView)
+            try db.execute(sql: SQLiteRollups.rebuild)
+        }
         return migrator
     }
 }

@@ -20,6 +20,8 @@ public final class SQLiteUsageStore: UsageStore {
         configuration.prepareDatabase { db in
             // Deleted rows are overwritten with zeros, so erased IDs leave no trace in free pages.
             try db.execute(sql: "PRAGMA secure_delete = ON")
+            // 64 MiB of page cache: large transactions (imports) do not spill to the log early.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         self.pseudonymizer = pseudonymizer
         do {
@@ -33,6 +35,7 @@ public final class SQLiteUsageStore: UsageStore {
         }
         self.logger = logger
         try checkPseudonymization(path: path)
+        try finishInterruptedBulkLoad()
     }
 
     /// The stored form of an instance ID: itself, or its pseudonym.
@@ -67,16 +70,7 @@ public final class SQLiteUsageStore: UsageStore {
     public func record(_ pings: [Ping]) async throws -> [RecordOutcome] {
         guard !pings.isEmpty else { return [] }
         return try await pool.write { db in
-            let upsertDay = try db.cachedStatement(sql: """
-                INSERT INTO instance_days (instance_id, day, region, first_seen_ms, last_seen_ms, pings)
-                VALUES (?, ?, ?, ?, ?, 1)
-                ON CONFLICT (instance_id, day) DO UPDATE SET
-                    pings = pings + 1,
-                    first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
-                    last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
-                    region = coalesce(excluded.region, region)
-                RETURNING pings
-                """)
+            // The instance first, so the rollup triggers of its day row see its first day.
             let upsertInstance = try db.cachedStatement(sql: """
                 INSERT INTO instances (instance_id, first_day, last_day, region)
                 VALUES (?, ?, ?, ?)
@@ -86,93 +80,256 @@ public final class SQLiteUsageStore: UsageStore {
                     region = CASE WHEN excluded.last_day >= last_day THEN coalesce(excluded.region, region)
                                   ELSE coalesce(region, excluded.region) END
                 """)
+            // A day keeps the first region named for it; a later ping fills in an unknown one.
+            let upsertDay = try db.cachedStatement(sql: """
+                INSERT INTO instance_days (instance_id, day, region, first_seen_ms, last_seen_ms, pings)
+                VALUES (?, ?, ?, ?, ?, 1)
+                ON CONFLICT (instance_id, day) DO UPDATE SET
+                    pings = pings + 1,
+                    first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
+                    last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
+                    region = coalesce(region, excluded.region)
+                RETURNING pings
+                """)
             var outcomes: [RecordOutcome] = []
             outcomes.reserveCapacity(pings.count)
             for ping in pings {
                 let day = ping.day.daysSinceEpoch
                 let region = ping.region?.code
                 let instance = self.key(ping.instanceID)
+                try upsertInstance.execute(arguments: [instance, day, day, region])
                 let count = try Int.fetchOne(upsertDay, arguments: [
                     instance, day, region, ping.receivedAtMilliseconds, ping.receivedAtMilliseconds,
                 ]) ?? 0
-                try upsertInstance.execute(arguments: [instance, day, day, region])
                 outcomes.append(RecordOutcome(firstToday: count == 1))
             }
             return outcomes
         }
     }
 
-    // MARK: Reads
-
-    public func dailyActivity(from: UTCDay?, to: UTCDay?, window: Int, region: Region?) async throws -> [DailyActivity] {
-        try await pool.read { db in
-            let regionClause = region == nil ? "" : "AND region = :region"
-            guard let bounds = try Row.fetchOne(db, sql: "SELECT min(day) AS first, max(day) AS last FROM instance_days WHERE 1 \(regionClause)", arguments: ["region": region?.code]),
-                  let first: Int = bounds["first"], let last: Int = bounds["last"]
-            else {
-                return Self.series(from: from, to: to, rows: [:], window: window)
-            }
-            let start = from ?? UTCDay(daysSinceEpoch: first)
-            let end = to ?? UTCDay(daysSinceEpoch: last)
-            guard start <= end else { return [] }
-            let lookBack = start.advanced(by: -(window - 1))
-            var rows: [Int: (active: Int, new: Int, pings: Int)] = [:]
-            // New instances and pings per day.
-            let perDay = try Row.fetchAll(db, sql: """
-                SELECT d.day AS day, count(*) AS active, sum(d.pings) AS pings,
-                       sum(CASE WHEN i.first_day = d.day THEN 1 ELSE 0 END) AS new
-                FROM instance_days d JOIN instances i ON i.instance_id = d.instance_id
-                WHERE d.day BETWEEN :start AND :end \(region == nil ? "" : "AND d.region = :region")
-                GROUP BY d.day
-                """, arguments: ["start": start.daysSinceEpoch, "end": end.daysSinceEpoch, "region": region?.code])
-            for row in perDay {
-                rows[row["day"]] = (row["active"], row["new"], row["pings"])
-            }
-            if window > 1 {
-                // Exact distinct instances over each trailing window.
-                let dayRows = try Row.fetchAll(db, sql: """
-                    SELECT day, instance_id FROM instance_days
-                    WHERE day BETWEEN :lookBack AND :end \(regionClause)
-                    ORDER BY day
-                    """, arguments: ["lookBack": lookBack.daysSinceEpoch, "end": end.daysSinceEpoch, "region": region?.code])
-                let actives = Self.trailingDistinct(dayRows.map { (day: $0["day"] as Int, instance: $0["instance_id"] as String) }, window: window, from: start, to: end)
-                for (day, active) in actives {
-                    let existing = rows[day] ?? (0, 0, 0)
-                    rows[day] = (active, existing.new, existing.pings)
+    public func merge(_ days: [DayAggregate]) async throws -> MergeSummary {
+        guard !days.isEmpty else { return MergeSummary() }
+        return try await pool.write { db in
+            let upsertInstance = try db.cachedStatement(sql: """
+                INSERT INTO instances (instance_id, first_day, last_day, region) VALUES (?, ?, ?, ?)
+                ON CONFLICT (instance_id) DO UPDATE SET
+                    first_day = min(first_day, excluded.first_day),
+                    last_day = max(last_day, excluded.last_day),
+                    region = CASE WHEN excluded.last_day >= last_day THEN coalesce(excluded.region, region)
+                                  ELSE coalesce(region, excluded.region) END
+                """)
+            let exists = try db.cachedStatement(sql: "SELECT 1 FROM instance_days WHERE instance_id = ? AND day = ?")
+            let upsertDay = try db.cachedStatement(sql: """
+                INSERT INTO instance_days (instance_id, day, region, first_seen_ms, last_seen_ms, pings)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (instance_id, day) DO UPDATE SET
+                    pings = max(pings, excluded.pings),
+                    first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
+                    last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
+                    region = coalesce(region, excluded.region)
+                WHERE excluded.pings > pings OR excluded.first_seen_ms < first_seen_ms
+                   OR excluded.last_seen_ms > last_seen_ms OR (region IS NULL AND excluded.region IS NOT NULL)
+                """)
+            var summary = MergeSummary()
+            for aggregate in days {
+                let instance = self.key(aggregate.instanceID)
+                let day = aggregate.day.daysSinceEpoch
+                try upsertInstance.execute(arguments: [instance, day, day, aggregate.region?.code])
+                let existed = try Int.fetchOne(exists, arguments: [instance, day]) != nil
+                try upsertDay.execute(arguments: [
+                    instance, day, aggregate.region?.code, aggregate.firstSeenMilliseconds, aggregate.lastSeenMilliseconds, aggregate.pings,
+                ])
+                if !existed {
+                    summary.inserted += 1
+                } else if db.changesCount > 0 {
+                    summary.updated += 1
+                } else {
+                    summary.unchanged += 1
                 }
             }
-            return Self.series(from: start, to: end, rows: rows, window: window)
+            return summary
         }
     }
 
-    /// Distinct instances over the trailing `window` days ending on each day from `from` to `to`.
-    /// `rows` are (day, instance) pairs, unique, sorted by day: a sliding window with a count per instance.
-    static func trailingDistinct(_ rows: [(day: Int, instance: String)], window: Int, from: UTCDay, to: UTCDay) -> [Int: Int] {
-        var daysInWindow: [String: Int] = [:]
+    /// Loads many batches fast: the rollup triggers are off while `load` merges its batches (each
+    /// batch still one durable transaction), then the rollups are rebuilt once. A load interrupted
+    /// by a crash is finished (triggers back, rollups rebuilt) the next time the store opens.
+    public func bulkMerge(_ load: (_ merge: @escaping @Sendable ([DayAggregate]) async throws -> MergeSummary) async throws -> Void) async throws {
+        try await pool.write { db in
+            try db.execute(sql: SQLiteRollups.dropTriggers)
+            try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('rollups', 'stale') ON CONFLICT (name) DO UPDATE SET value = 'stale'")
+        }
+        try await load { batch in try await self.merge(batch) }
+        try await restoreRollups()
+    }
+
+    /// Recreates the triggers and rebuilds the rollups if a bulk load left them off.
+    func finishInterruptedBulkLoad() throws {
+        let stale = try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'rollups'") == "stale"
+        }
+        if stale {
+            logger.warning("an interrupted bulk load left the report rollups stale; rebuilding them")
+            try pool.write { db in try Self.restoreRollups(db) }
+        }
+    }
+
+    func restoreRollups() async throws {
+        try await pool.write { db in try Self.restoreRollups(db) }
+    }
+
+    static func restoreRollups(_ db: Database) throws {
+        try db.execute(sql: SQLiteRollups.dropTriggers)
+        try db.execute(sql: SQLiteRollups.triggers)
+        try db.execute(sql: SQLiteRollups.orderedView)
+        try db.execute(sql: SQLiteRollups.rebuild)
+        try db.execute(sql: "DELETE FROM settings WHERE name = 'rollups'")
+    }
+
+    // MARK: Reads
+
+    public func dailyActivity(from: UTCDay?, to: UTCDay?, window: Int, region: Region?) async throws -> [DailyActivity] {
+        let scope = region?.code ?? "*"
+        return try await pool.read { db in
+            guard let (start, end) = try Self.range(db, scope: scope, from: from, to: to) else { return [] }
+            var actives: [Int: Int] = [:]
+            var pings: [Int: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT day, active, pings FROM daily_rollup WHERE scope = ? AND day BETWEEN ? AND ?", arguments: [scope, start.daysSinceEpoch, end.daysSinceEpoch]) {
+                pings[row["day"]] = row["pings"]
+                actives[row["day"]] = row["active"]
+            }
+            if window > 1 {
+                actives = try Self.windowActives(db, window: window, scope: scope, from: start, to: end)
+            }
+            let new = try Self.firstDays(db, region: region, from: start, to: end)
+            return (start...end).map { day in
+                let key = day.daysSinceEpoch
+                return DailyActivity(day: day, active: actives[key] ?? 0, new: new[key] ?? 0, pings: pings[key] ?? 0)
+            }
+        }
+    }
+
+    public func newInstances(from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
+        try await pool.read { db in
+            guard let (start, end) = try Self.range(db, scope: region?.code ?? "*", from: from, to: to) else { return [] }
+            let new = try Self.firstDays(db, region: region, from: start, to: end)
+            return (start...end).map { DayCount(day: $0, count: new[$0.daysSinceEpoch] ?? 0) }
+        }
+    }
+
+    public func churned(after: Int, from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
+        try await pool.read { db in
+            // "Not since" is known only up to the last day anything was stored.
+            guard let (first, last) = try Self.range(db, scope: "*", from: nil, to: nil) else { return [] }
+            let start = from ?? first.advanced(by: after)
+            let end = min(to ?? last, last)
+            guard start <= end else { return [] }
+            let regionClause = region == nil ? "" : "AND region = :region"
+            var counts: [Int: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT last_day, count(*) AS n FROM instances
+                WHERE last_day BETWEEN :start AND :end \(regionClause) GROUP BY last_day
+                """, arguments: ["start": start.daysSinceEpoch - after, "end": end.daysSinceEpoch - after, "region": region?.code]) {
+                counts[(row["last_day"] as Int) + after] = row["n"]
+            }
+            return (start...end).map { DayCount(day: $0, count: counts[$0.daysSinceEpoch] ?? 0) }
+        }
+    }
+
+    public func regions(from: UTCDay?, to: UTCDay?) async throws -> RegionsReport {
+        try await pool.read { db in
+            guard let (start, end) = try Self.range(db, scope: "*", from: from, to: to) else {
+                return RegionsReport(from: from, to: to, regions: [])
+            }
+            let scopes = try String.fetchAll(db, sql: "SELECT DISTINCT scope FROM daily_rollup WHERE scope != '*' AND active > 0")
+            var rows: [RegionActivity] = []
+            for scope in scopes {
+                let daily = try Row.fetchOne(db, sql: "SELECT active FROM daily_rollup WHERE scope = ? AND day = ?", arguments: [scope, end.daysSinceEpoch])
+                let pings = try Int.fetchOne(db, sql: "SELECT coalesce(sum(pings), 0) FROM daily_rollup WHERE scope = ? AND day BETWEEN ? AND ?", arguments: [scope, start.daysSinceEpoch, end.daysSinceEpoch]) ?? 0
+                let new = try Int.fetchOne(db, sql: """
+                    SELECT count(*) FROM instances WHERE first_day BETWEEN ? AND ? AND coalesce(region, 'unknown') = ?
+                    """, arguments: [start.daysSinceEpoch, end.daysSinceEpoch, scope]) ?? 0
+                let week = try Self.windowActives(db, window: 7, scope: scope, from: end, to: end)[end.daysSinceEpoch] ?? 0
+                let month = try Self.windowActives(db, window: 28, scope: scope, from: end, to: end)[end.daysSinceEpoch] ?? 0
+                let row = RegionActivity(region: scope, active1d: daily?["active"] ?? 0, active7d: week, active28d: month, new: new, pings: pings)
+                if row.active28d > 0 || row.new > 0 || row.pings > 0 { rows.append(row) }
+            }
+            rows.sort { ($0.active28d, $1.region) > ($1.active28d, $0.region) }
+            return RegionsReport(from: start, to: end, regions: rows)
+        }
+    }
+
+    public func retention(from: UTCDay?, to: UTCDay?) async throws -> [RetentionCohort] {
+        try await pool.read { db in
+            guard let (first, last) = try Self.range(db, scope: "*", from: nil, to: nil) else { return [] }
+            let start = (from ?? first).startOfWeek
+            let end = (to ?? last).startOfWeek
+            let lastWeek = last.startOfWeek
+            guard start <= end else { return [] }
+            var cells: [Int: [Int: Int]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT cohort, week, instances FROM retention_weeks
+                WHERE cohort BETWEEN ? AND ? AND instances > 0
+                """, arguments: [start.daysSinceEpoch, end.daysSinceEpoch]) {
+                cells[row["cohort"], default: [:]][row["week"]] = row["instances"]
+            }
+            return stride(from: start, through: end, by: 7).compactMap { cohort in
+                guard let weeks = cells[cohort.daysSinceEpoch], let size = weeks[cohort.daysSinceEpoch] else { return nil }
+                let active = stride(from: cohort, through: lastWeek, by: 7).map { weeks[$0.daysSinceEpoch] ?? 0 }
+                return RetentionCohort(week: cohort, instances: size, active: active)
+            }
+        }
+    }
+
+    // MARK: Report helpers
+
+    /// The requested range, defaulting to the first and last day with activity in `scope`;
+    /// `nil` when nothing is stored (and no range was given).
+    static func range(_ db: Database, scope: String, from: UTCDay?, to: UTCDay?) throws -> (UTCDay, UTCDay)? {
+        if let from, let to { return from <= to ? (from, to) : nil }
+        let bounds = try Row.fetchOne(db, sql: "SELECT min(day) AS first, max(day) AS last FROM daily_rollup WHERE scope = ? AND active > 0", arguments: [scope])
+        guard let first: Int = bounds?["first"], let last: Int = bounds?["last"] else {
+            return nil
+        }
+        let start = from ?? UTCDay(daysSinceEpoch: first)
+        let end = to ?? UTCDay(daysSinceEpoch: last)
+        return start <= end ? (start, end) : nil
+    }
+
+    /// Distinct instances over the trailing window ending on each day: prefix sums of the deltas.
+    static func windowActives(_ db: Database, window: Int, scope: String, from: UTCDay, to: UTCDay) throws -> [Int: Int] {
+        var running = try Int.fetchOne(db, sql: "SELECT coalesce(sum(delta), 0) FROM window_delta WHERE window = ? AND scope = ? AND day < ?", arguments: [window, scope, from.daysSinceEpoch]) ?? 0
+        var deltas: [Int: Int] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT day, delta FROM window_delta WHERE window = ? AND scope = ? AND day BETWEEN ? AND ?", arguments: [window, scope, from.daysSinceEpoch, to.daysSinceEpoch]) {
+            deltas[row["day"]] = row["delta"]
+        }
         var result: [Int: Int] = [:]
-        var entering = 0
-        var leaving = 0
         for day in from.daysSinceEpoch...to.daysSinceEpoch {
-            while entering < rows.count, rows[entering].day <= day {
-                daysInWindow[rows[entering].instance, default: 0] += 1
-                entering += 1
-            }
-            while leaving < entering, rows[leaving].day <= day - window {
-                let instance = rows[leaving].instance
-                let remaining = daysInWindow[instance, default: 1] - 1
-                daysInWindow[instance] = remaining == 0 ? nil : remaining
-                leaving += 1
-            }
-            result[day] = daysInWindow.count
+            running += deltas[day] ?? 0
+            result[day] = running
         }
         return result
     }
 
-    static func series(from: UTCDay?, to: UTCDay?, rows: [Int: (active: Int, new: Int, pings: Int)], window: Int) -> [DailyActivity] {
-        guard let from, let to, from <= to else { return [] }
-        return (from...to).map { day in
-            let row = rows[day.daysSinceEpoch] ?? (0, 0, 0)
-            return DailyActivity(day: day, active: row.active, new: row.new, pings: row.pings)
+    /// Instances per first day in the range; with `region`, those whose latest region it is.
+    static func firstDays(_ db: Database, region: Region?, from: UTCDay, to: UTCDay) throws -> [Int: Int] {
+        let regionClause = region == nil ? "" : "AND region = :region"
+        var counts: [Int: Int] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT first_day, count(*) AS n FROM instances
+            WHERE first_day BETWEEN :start AND :end \(regionClause) GROUP BY first_day
+            """, arguments: ["start": from.daysSinceEpoch, "end": to.daysSinceEpoch, "region": region?.code]) {
+            counts[row["first_day"]] = row["n"]
+        }
+        return counts
+    }
+
+    /// Recomputes every rollup from the rows (after a bulk load; tests compare it with the
+    /// rollups the triggers kept).
+    public func rebuildRollups() async throws {
+        try await pool.write { db in
+            try db.execute(sql: SQLiteRollups.orderedView)
+            try db.execute(sql: SQLiteRollups.rebuild)
         }
     }
 

@@ -1,0 +1,60 @@
+import UsageStore
+import UsageTrackingCore
+
+/// `import-csv`: pings with their times (`time,instance_id,region`), validated like live pings
+/// and merged idempotently, so loading the same file twice changes nothing.
+public struct CSVImporter {
+    public struct Summary: Sendable, Hashable {
+        public var lines = 0
+        public var pings = 0
+        public var rejected = 0
+        /// The first few rejected lines: number and reason.
+        public var firstRejections: [String] = []
+        public var merge = MergeSummary()
+    }
+
+    /// Merges a batch into the store (`UsageStore.merge`, or the merge of a bulk load).
+    let merge: ([DayAggregate]) async throws -> MergeSummary
+
+    public init(merge: @escaping ([DayAggregate]) async throws -> MergeSummary) {
+        self.merge = merge
+    }
+
+    public func importFile(_ path: String) async throws -> Summary {
+        let reader = try LineReader(path: path)
+        var summary = Summary()
+        var aggregates: [String: DayAggregate] = [:]
+        guard let header = reader.nextLine(), String(decoding: header, as: UTF8.self) == PingCSV.header else {
+            throw ImportError("\(path) does not start with the header \(PingCSV.header)")
+        }
+        var lineNumber = 1
+        while let line = reader.nextLine() {
+            lineNumber += 1
+            if line.isEmpty { continue }
+            summary.lines += 1
+            do {
+                let ping = try PingCSV.ping(String(decoding: line, as: UTF8.self))
+                summary.pings += 1
+                let key = "\(ping.instanceID.rawValue)/\(ping.day.daysSinceEpoch)"
+                if aggregates[key] == nil {
+                    aggregates[key] = DayAggregate(ping)
+                } else {
+                    aggregates[key]!.add(ping)
+                }
+            } catch {
+                summary.rejected += 1
+                if summary.firstRejections.count < 5 {
+                    summary.firstRejections.append("line \(lineNumber): \(error.detail)")
+                }
+            }
+        }
+        let days = aggregates.values.sorted { ($0.day, $0.instanceID) < ($1.day, $1.instanceID) }
+        var index = 0
+        while index < days.count {
+            let batch = Array(days[index..<min(index + 50_000, days.count)])
+            summary.merge = summary.merge + (try await merge(batch))
+            index += batch.count
+        }
+        return summary
+    }
+}

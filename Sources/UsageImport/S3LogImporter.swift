@@ -1,0 +1,172 @@
+import CompressNIO
+import Foundation
+import NIOCore
+import UsageStore
+import UsageTrackingCore
+
+/// `import-s3-logs`: loads Amazon S3 server access logs of the original pipeline's buckets.
+///
+/// Reads files, folders (recursively) and `.gz` files as streams, a chunk at a time; keeps from
+/// each record only the ping's time, instance ID and region; merges pings per (instance, UTC day)
+/// in large transactions, idempotently. Malformed lines are counted, never fatal.
+public struct S3LogImporter {
+    public struct Summary: Sendable, Hashable {
+        public var files = 0
+        public var bytes = 0
+        public var records = 0
+        public var pings = 0
+        public var skipped: [String: Int] = [:]
+        public var malformed = 0
+        /// `file:line` of the first malformed lines.
+        public var firstMalformed: [String] = []
+        public var merge = MergeSummary()
+
+        public init() {}
+
+        /// The printed summary.
+        public var text: String {
+            var lines = [
+                "files read:        \(files)",
+                "bytes read:        \(bytes)",
+                "records read:      \(records)",
+                "pings found:       \(pings)",
+                "(instance, day) rows: \(merge.inserted) new, \(merge.updated) grown, \(merge.unchanged) already stored (duplicates)",
+            ]
+            for reason in skipped.keys.sorted() {
+                lines.append("skipped, \(reason): \(skipped[reason]!)")
+            }
+            lines.append("malformed lines:   \(malformed)" + (firstMalformed.isEmpty ? "" : " (first: \(firstMalformed.joined(separator: ", ")))"))
+            return lines.joined(separator: "\n") + "\n"
+        }
+    }
+
+    /// Merges a batch into the store (`UsageStore.merge`, or the merge of a bulk load).
+    let merge: ([DayAggregate]) async throws -> MergeSummary
+    /// Called now and then with the running summary (for a progress line on a terminal).
+    let progress: (Summary) -> Void
+    /// How many (instance, day) aggregates are held before they are merged in one transaction.
+    let batchSize: Int
+
+    public init(batchSize: Int = 200_000, merge: @escaping ([DayAggregate]) async throws -> MergeSummary, progress: @escaping (Summary) -> Void = { _ in }) {
+        self.merge = merge
+        self.batchSize = batchSize
+        self.progress = progress
+    }
+
+    /// Imports every path: a file, a `.gz` file, or a folder of them.
+    public func importPaths(_ paths: [String]) async throws -> Summary {
+        var summary = Summary()
+        var aggregates: [AggregateKey: DayAggregate] = [:]
+        for file in try Self.files(paths) {
+            summary.files += 1
+            try readFile(file, summary: &summary) { ping in
+                let key = AggregateKey(instanceID: ping.instanceID, day: ping.day.daysSinceEpoch)
+                if aggregates[key] == nil {
+                    aggregates[key] = DayAggregate(ping)
+                } else {
+                    aggregates[key]!.add(ping)
+                }
+            }
+            if aggregates.count >= batchSize {
+                summary.merge = summary.merge + (try await merge(Array(aggregates.values)))
+                aggregates.removeAll(keepingCapacity: true)
+            }
+            progress(summary)
+        }
+        if !aggregates.isEmpty {
+            summary.merge = summary.merge + (try await merge(Array(aggregates.values)))
+        }
+        return summary
+    }
+
+    struct AggregateKey: Hashable {
+        let instanceID: InstanceID
+        let day: Int
+    }
+
+    /// Files to read, in a stable order: folders are walked recursively, hidden files skipped.
+    static func files(_ paths: [String]) throws(ImportError) -> [String] {
+        var result: [String] = []
+        let manager = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ImportError("\(path) does not exist")
+            }
+            if isDirectory.boolValue {
+                guard let walker = manager.enumerator(atPath: path) else { throw ImportError("cannot read the folder \(path)") }
+                var found: [String] = []
+                while let relative = walker.nextObject() as? String {
+                    let full = (path as NSString).appendingPathComponent(relative)
+                    var isFolder: ObjCBool = false
+                    if !(relative as NSString).lastPathComponent.hasPrefix("."),
+                       manager.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue {
+                        found.append(full)
+                    }
+                }
+                result += found.sorted()
+            } else {
+                result.append(path)
+            }
+        }
+        return result
+    }
+
+    /// Streams one file (gunzipping `.gz`) through the parser.
+    func readFile(_ path: String, summary: inout Summary, onPing: (Ping) -> Void) throws {
+        guard let file = fopen(path, "rb") else {
+            throw ImportError("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var parser = S3AccessLogParser()
+        var splitter = S3AccessLogLineSplitter()
+        var local = summary
+        let name = (path as NSString).lastPathComponent
+        func handle(_ line: UnsafeBufferPointer<UInt8>) {
+            if line.isEmpty { return }
+            local.records += 1
+            switch parser.parse(line) {
+            case .ping(let ping):
+                local.pings += 1
+                onPing(ping)
+            case .skipped(let reason):
+                local.skipped[reason.rawValue, default: 0] += 1
+            case .malformed:
+                local.malformed += 1
+                if local.firstMalformed.count < 5 { local.firstMalformed.append("\(name):\(splitter.lineNumber)") }
+            }
+        }
+        let gzipped = path.hasSuffix(".gz")
+        let decompressor = CompressionAlgorithm.gzip().decompressor
+        if gzipped {
+            decompressor.window = ByteBufferAllocator().buffer(capacity: 1 << 20)
+            try decompressor.startStream()
+        }
+        var chunk = ByteBufferAllocator().buffer(capacity: 1 << 20)
+        while true {
+            chunk.clear()
+            let count = chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: 1 << 20) { buffer in
+                fread(buffer.baseAddress, 1, buffer.count, file)
+            }
+            if count == 0 { break }
+            local.bytes += count
+            if gzipped {
+                do {
+                    try chunk.decompressStream(with: decompressor) { window in
+                        window.withUnsafeReadableBytes { splitter.consume($0, handle) }
+                    }
+                } catch {
+                    local.malformed += 1
+                    local.firstMalformed.append("\(name): not a valid gzip stream")
+                    break
+                }
+            } else {
+                chunk.withUnsafeReadableBytes { splitter.consume($0, handle) }
+            }
+            if local.records % 100_000 < 2_000 { progress(local) }
+        }
+        splitter.finish(handle)
+        if gzipped { try? decompressor.finishStream() }
+        summary = local
+    }
+}

@@ -1,0 +1,164 @@
+/// The report rollups of the SQLite store, kept exact by triggers in the same transaction as
+/// every write, so reports read a few hundred rows instead of every (instance, day).
+///
+/// - `daily_rollup(scope, day, active, pings)`: distinct instances and pings per day; `scope` is
+///   `*` for all regions, else a region code, or `unknown` for pings that named none.
+/// - `window_delta(window, scope, day, delta)`: for the 7- and 28-day windows, a difference
+///   array: the distinct instances active over the window ending on day D is the sum of `delta`
+///   over days ≤ D. An instance active on day t covers windows ending on t … t+W-1; inserting t
+///   between its neighbours p < t < n adds coverage [max(t, p+W), min(t+W-1, n-1)], deleting it
+///   removes the same range.
+/// - `retention_weeks(cohort, week, instances)`: instances first seen in the ISO week starting on
+///   `cohort` that were active in the week starting on `week` (both Mondays, as day numbers).
+enum SQLiteRollups {
+    static let windows = [7, 28]
+
+    /// The Monday that starts the ISO week of a day number (1970-01-01 was a Thursday).
+    static func monday(_ day: String) -> String { "(\(day) - ((\(day) + 3) % 7))" }
+
+    /// One INSERT that adds `sign` × the coverage change of `row` (NEW or OLD) to `window_delta`
+    /// for window `w` and the scope: all regions, or the row's own region.
+    static func windowDelta(row: String, w: Int, regional: Bool, sign: Int) -> String {
+        let scope = regional ? scopeOf(row) : "'*'"
+        let sameScope = regional ? "AND region IS \(row).region" : ""
+        let previous = "(SELECT max(day) FROM instance_days WHERE instance_id = \(row).instance_id \(sameScope) AND day < \(row).day)"
+        let next = "(SELECT min(day) FROM instance_days WHERE instance_id = \(row).instance_id \(sameScope) AND day > \(row).day)"
+        return """
+            INSERT INTO window_delta (window, scope, day, delta)
+            SELECT \(w), \(scope), CASE k WHEN 1 THEN s ELSE e + 1 END, CASE k WHEN 1 THEN \(sign) ELSE \(-sign) END
+            FROM (SELECT max(\(row).day, coalesce(\(previous) + \(w), \(row).day)) AS s,
+                         min(\(row).day + \(w - 1), coalesce(\(next) - 1, \(row).day + \(w - 1))) AS e),
+                 (SELECT 1 AS k UNION ALL SELECT 2)
+            WHERE s <= e
+            ON CONFLICT (window, scope, day) DO UPDATE SET delta = delta + excluded.delta;
+            """
+    }
+
+    /// Adds (`sign` 1) or removes (-1) a day row's membership in the daily rollup and the windows
+    /// of one scope.
+    static func membership(row: String, regional: Bool, sign: Int) -> String {
+        let scope = regional ? scopeOf(row) : "'*'"
+        let daily = """
+            INSERT INTO daily_rollup (scope, day, active, pings)
+            SELECT \(scope), \(row).day, \(sign), \(sign) * \(row).pings WHERE 1
+            ON CONFLICT (scope, day) DO UPDATE SET active = active + excluded.active, pings = pings + excluded.pings;
+            """
+        return daily + "\n" + windows.map { windowDelta(row: row, w: $0, regional: regional, sign: sign) }.joined(separator: "\n")
+    }
+
+    /// A row's regional scope: its region, or `unknown`.
+    static func scopeOf(_ row: String) -> String { "coalesce(\(row).region, 'unknown')" }
+
+    /// Adds `sign` to the retention cell of a day row's week when no other row of the instance
+    /// is in that week.
+    static func retentionWeek(row: String, sign: Int) -> String {
+        let week = monday("\(row).day")
+        return """
+            INSERT INTO retention_weeks (cohort, week, instances)
+            SELECT \(monday("i.first_day")), \(week), \(sign) FROM instances i
+            WHERE i.instance_id = \(row).instance_id
+              AND NOT EXISTS (SELECT 1 FROM instance_days d WHERE d.instance_id = \(row).instance_id
+                              AND d.day BETWEEN \(week) AND \(week) + 6 AND d.day != \(row).day)
+            ON CONFLICT (cohort, week) DO UPDATE SET instances = instances + excluded.instances;
+            """
+    }
+
+    /// The tables and triggers (migration 003).
+    static let schema: String = """
+        CREATE TABLE daily_rollup (
+            scope TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            active INTEGER NOT NULL,
+            pings INTEGER NOT NULL,
+            PRIMARY KEY (scope, day)
+        ) WITHOUT ROWID;
+        CREATE TABLE window_delta (
+            window INTEGER NOT NULL,
+            scope TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            delta INTEGER NOT NULL,
+            PRIMARY KEY (window, scope, day)
+        ) WITHOUT ROWID;
+        CREATE TABLE retention_weeks (
+            cohort INTEGER NOT NULL,
+            week INTEGER NOT NULL,
+            instances INTEGER NOT NULL,
+            PRIMARY KEY (cohort, week)
+        ) WITHOUT ROWID;
+        CREATE INDEX instances_by_last_day ON instances (last_day);
+
+        \(triggers)
+        """
+
+    /// The triggers that keep the rollups exact on every write.
+    static let triggers: String = """
+        CREATE TRIGGER instance_days_inserted AFTER INSERT ON instance_days BEGIN
+            \(membership(row: "NEW", regional: false, sign: 1))
+            \(membership(row: "NEW", regional: true, sign: 1))
+            \(retentionWeek(row: "NEW", sign: 1))
+        END;
+        CREATE TRIGGER instance_days_deleted AFTER DELETE ON instance_days BEGIN
+            \(membership(row: "OLD", regional: false, sign: -1))
+            \(membership(row: "OLD", regional: true, sign: -1))
+            \(retentionWeek(row: "OLD", sign: -1))
+        END;
+        CREATE TRIGGER instance_days_pinged AFTER UPDATE OF pings ON instance_days BEGIN
+            UPDATE daily_rollup SET pings = pings + NEW.pings - OLD.pings WHERE scope = '*' AND day = NEW.day;
+            UPDATE daily_rollup SET pings = pings + NEW.pings - OLD.pings
+            WHERE OLD.region IS NEW.region AND scope = coalesce(NEW.region, 'unknown') AND day = NEW.day;
+        END;
+        CREATE TRIGGER instance_days_region_changed AFTER UPDATE OF region ON instance_days
+        WHEN OLD.region IS NOT NEW.region BEGIN
+            \(membership(row: "OLD", regional: true, sign: -1))
+            \(membership(row: "NEW", regional: true, sign: 1))
+        END;
+        CREATE TRIGGER instances_cohort_changed AFTER UPDATE OF first_day ON instances
+        WHEN \(monday("OLD.first_day")) != \(monday("NEW.first_day")) BEGIN
+            INSERT INTO retention_weeks (cohort, week, instances)
+            SELECT \(monday("OLD.first_day")), w, -1 FROM (SELECT DISTINCT \(monday("day")) AS w FROM instance_days WHERE instance_id = NEW.instance_id) WHERE 1
+            ON CONFLICT (cohort, week) DO UPDATE SET instances = instances + excluded.instances;
+            INSERT INTO retention_weeks (cohort, week, instances)
+            SELECT \(monday("NEW.first_day")), w, 1 FROM (SELECT DISTINCT \(monday("day")) AS w FROM instance_days WHERE instance_id = NEW.instance_id) WHERE 1
+            ON CONFLICT (cohort, week) DO UPDATE SET instances = instances + excluded.instances;
+        END;
+        """
+
+    static let dropTriggers = """
+        DROP TRIGGER IF EXISTS instance_days_inserted;
+        DROP TRIGGER IF EXISTS instance_days_deleted;
+        DROP TRIGGER IF EXISTS instance_days_pinged;
+        DROP TRIGGER IF EXISTS instance_days_region_changed;
+        DROP TRIGGER IF EXISTS instances_cohort_changed;
+        """
+
+    /// Recomputes every rollup from the rows (after a bulk load, or for a check).
+    static let rebuild: String = """
+        DELETE FROM daily_rollup;
+        DELETE FROM window_delta;
+        DELETE FROM retention_weeks;
+        INSERT INTO daily_rollup (scope, day, active, pings)
+            SELECT '*', day, count(*), sum(pings) FROM instance_days GROUP BY day;
+        INSERT INTO daily_rollup (scope, day, active, pings)
+            SELECT coalesce(region, 'unknown'), day, count(*), sum(pings) FROM instance_days GROUP BY 1, day;
+        \(windows.map { w in """
+            INSERT INTO window_delta (window, scope, day, delta)
+                SELECT \(w), scope, d, sum(delta) FROM (
+                    SELECT scope, max(day, coalesce(previous + \(w), day)) AS d, 1 AS delta FROM ordered
+                    UNION ALL SELECT scope, day + \(w), -1 FROM ordered
+                ) GROUP BY scope, d HAVING sum(delta) != 0;
+            """ }.joined(separator: "\n"))
+        INSERT INTO retention_weeks (cohort, week, instances)
+            SELECT \(monday("i.first_day")), w.week, count(*)
+            FROM (SELECT DISTINCT instance_id, \(monday("day")) AS week FROM instance_days) w
+            JOIN instances i ON i.instance_id = w.instance_id
+            GROUP BY 1, 2;
+        """
+
+    /// Rows ordered per instance and scope with their previous day, for the window rebuild.
+    static let orderedView = """
+        CREATE TEMP VIEW IF NOT EXISTS ordered AS
+            SELECT '*' AS scope, day, lag(day) OVER (PARTITION BY instance_id ORDER BY day) AS previous FROM instance_days
+            UNION ALL
+            SELECT coalesce(region, 'unknown'), day, lag(day) OVER (PARTITION BY region, instance_id ORDER BY day) FROM instance_days;
+        """
+}

@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+import TestSupport
+import UsageTrackingCore
+
+/// Every report, filter and format against a hand-made CSV whose answers are known.
+///
+/// The pings (known-pings.csv), by UTC day; weeks start on Mondays 11-02, 11-09, 11-16:
+///   A i-0000000a us-west-2: 11-02 (twice), 11-03, 11-10, 11-16
+///   B i-0000000b us-west-2: 11-02, 11-09
+///   C i-0000000c eu-west-1: 11-04, 11-05, 11-06
+///   D i-0000000d cn-north-1: 11-10 (sent 11-09 22:00 at -04:00)
+///   E i-0000000e no region:  11-16
+/// plus three lines that are refused (i-fake, a zone as region, a bad time).
+@Suite(.serialized) struct ReportsTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/known-pings.csv").path
+
+    /// Imports the fixture with the real `usage-collector import-csv`, then serves the database.
+    func withImportedCollector(_ body: (LiveCollector) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("usage.sqlite")
+        let first = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-csv", Self.fixture, "--database", database])
+        #expect(first.exitCode == 0, "\(first.standardError)")
+        #expect(first.standardOutput.contains("15 lines, 12 pings, 3 rejected; (instance, day) rows: 11 new, 0 grown, 0 already stored"), "\(first.standardOutput)")
+        #expect(first.standardOutput.contains("line 14: "))
+        let again = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-csv", Self.fixture, "--database", database])
+        #expect(again.standardOutput.contains("(instance, day) rows: 0 new, 0 grown, 11 already stored"), "importing twice changes nothing")
+        try await LiveCollector.run(databasePath: database) { collector in try await body(collector) }
+    }
+
+    static func column(_ reply: LiveCollector.Reply, _ key: String, in list: String = "days") -> [Int] {
+        ((reply.json[list] as? [[String: Any]]) ?? []).compactMap { $0[key] as? Int }
+    }
+
+    @Test func actives() async throws {
+        try await withImportedCollector { collector in
+            let daily = try await collector.get("/v1/reports/actives?window=1")
+            #expect(daily.status == 200)
+            #expect((daily.json["days"] as? [[String: Any]])?.first?["day"] as? String == "2026-11-02")
+            #expect(Self.column(daily, "active") == [2, 1, 1, 1, 1, 0, 0, 1, 2, 0, 0, 0, 0, 0, 2])
+            #expect(Self.column(daily, "new") == [2, 0, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1])
+            #expect(Self.column(daily, "pings") == [3, 1, 1, 1, 1, 0, 0, 1, 2, 0, 0, 0, 0, 0, 2])
+            let weekly = try await collector.get("/v1/reports/actives?window=7")
+            #expect(Self.column(weekly, "active") == [2, 2, 3, 3, 3, 3, 3, 3, 4, 4, 4, 3, 3, 3, 3])
+            let monthly = try await collector.get("/v1/reports/actives?window=28&from=2026-11-16&to=2026-11-16")
+            #expect(Self.column(monthly, "active") == [5])
+            let oregon = try await collector.get("/v1/reports/actives?window=7&region=us-west-2")
+            #expect(Self.column(oregon, "active") == [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1])
+            let csv = try await collector.get("/v1/reports/actives?from=2026-11-09&to=2026-11-10&format=csv")
+            #expect(csv.body == "day,active_instances,new_instances,pings\n2026-11-09,1,0,1\n2026-11-10,2,1,2\n")
+            // An empty range and a region with no data: zeros for each day asked, nothing otherwise.
+            let empty = try await collector.get("/v1/reports/actives?from=2027-01-01&to=2027-01-02", headers: [("Accept", "text/csv")])
+            #expect(empty.body == "day,active_instances,new_instances,pings\n2027-01-01,0,0,0\n2027-01-02,0,0,0\n")
+            let nowhere = try await collector.get("/v1/reports/actives?region=sa-east-1")
+            #expect(nowhere.body == #"{"window":1,"days":[]}"#)
+        }
+    }
+
+    @Test func newAndChurned() async throws {
+        try await withImportedCollector { collector in
+            let new = try await collector.get("/v1/reports/new?from=2026-11-02&to=2026-11-05")
+            #expect(new.body == #"{"days":[{"day":"2026-11-02","new":2},{"day":"2026-11-03","new":0},{"day":"2026-11-04","new":1},{"day":"2026-11-05","new":0}]}"#)
+            let newInChina = try await collector.get("/v1/reports/new?region=cn-north-1&format=csv")
+            #expect(newInChina.body == "day,new_instances\n2026-11-10,1\n")
+            let churned = try await collector.get("/v1/reports/churned?after=5")
+            #expect(churned.json["after"] as? Int == 5)
+            #expect((churned.json["days"] as? [[String: Any]])?.first?["day"] as? String == "2026-11-07")
+            #expect(Self.column(churned, "churned") == [0, 0, 0, 0, 1, 0, 0, 1, 1, 0])
+            let churnedCSV = try await collector.get("/v1/reports/churned?after=5&from=2026-11-14&to=2026-11-20&format=csv")
+            // Days after the last day stored (11-16) are left out: "not since" is not known yet.
+            #expect(churnedCSV.body == "day,churned_instances\n2026-11-14,1\n2026-11-15,1\n2026-11-16,0\n")
+            let oregon = try await collector.get("/v1/reports/churned?after=5&region=us-west-2&format=csv")
+            #expect(oregon.body.contains("2026-11-14,1\n"))
+            #expect(!oregon.body.contains("2026-11-11,1"))
+        }
+    }
+
+    @Test func regionsAndRetention() async throws {
+        try await withImportedCollector { collector in
+            let regions = try await collector.get("/v1/reports/regions?format=csv")
+            #expect(regions.body == """
+                region,active_1d,active_7d,active_28d,new_instances,pings
+                us-west-2,1,1,2,2,7
+                cn-north-1,0,1,1,1,1
+                eu-west-1,0,0,1,1,3
+                unknown,1,1,1,1,1
+
+                """)
+            let json = try await collector.get("/v1/reports/regions")
+            #expect(json.json["from"] as? String == "2026-11-02")
+            #expect(json.json["to"] as? String == "2026-11-16")
+            let retention = try await collector.get("/v1/reports/retention?cohort=week")
+            #expect(retention.body == #"{"cohort":"week","cohorts":[{"week":"2026-11-02","instances":3,"active":[3,2,1]},{"week":"2026-11-09","instances":1,"active":[1,0]},{"week":"2026-11-16","instances":1,"active":[1]}]}"#)
+            let csv = try await collector.get("/v1/reports/retention?format=csv&from=2026-11-02&to=2026-11-08")
+            #expect(csv.body == "cohort_week,instances,weeks_after,active_instances,share\n2026-11-02,3,0,3,1.0000\n2026-11-02,3,1,2,0.6667\n2026-11-02,3,2,1,0.3333\n")
+        }
+    }
+
+    @Test(arguments: [
+        ("/v1/reports/new?from=2026-12-01&to=2026-11-01", "invalid_range"),
+        ("/v1/reports/churned?after=0", "invalid_after"),
+        ("/v1/reports/churned?after=soon", "invalid_after"),
+        ("/v1/reports/retention?cohort=month", "invalid_cohort"),
+        ("/v1/reports/regions?from=2026-11-31", "invalid_date"),
+        ("/v1/reports/regions?region=us-west-2", "unknown_parameter"),
+        ("/v1/reports/new?window=7", "unknown_parameter"),
+        ("/v1/reports/retention?to=yesterday", "invalid_date"),
+    ])
+    func badQueriesGet400(_ path: String, _ code: String) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await LiveCollector.run(databasePath: directory.path("usage.sqlite")) { collector in
+            let reply = try await collector.get(path)
+            #expect(reply.status == 400)
+            #expect(reply.json["error"] as? String == code)
+        }
+    }
+
+    @Test func statsPrintsTheSameReports() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("usage.sqlite")
+        _ = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-csv", Self.fixture, "--database", database])
+        let collector = ProcessRunner.product("usage-collector")
+        let json = try ProcessRunner.run(collector, ["stats", "--database", database, "--format", "json", "--from", "2026-11-02", "--to", "2026-11-03"])
+        #expect(json.standardOutput == #"{"window":1,"days":[{"day":"2026-11-02","active":2,"new":2,"pings":3},{"day":"2026-11-03","active":1,"new":0,"pings":1}]}"# + "\n")
+        let retention = try ProcessRunner.run(collector, ["stats", "--database", database, "--report", "retention", "--format", "csv", "--to", "2026-11-08"])
+        #expect(retention.standardOutput.hasPrefix("cohort_week,instances,weeks_after,active_instances,share\n2026-11-02,3,0,3,1.0000\n"))
+        let regions = try ProcessRunner.run(collector, ["stats", "--database", database, "--report", "regions"])
+        #expect(regions.standardOutput.split(separator: "\n").first?.hasPrefix("region") == true)
+        #expect(regions.standardOutput.contains("us-west-2"))
+        let bad = try ProcessRunner.run(collector, ["stats", "--database", database, "--report", "weather"])
+        #expect(bad.exitCode == 64)
+    }
+}

@@ -1,0 +1,132 @@
+import Testing
+import UsageStore
+import UsageTrackingCore
+
+/// The reports against a brute-force oracle computed from the same pings, after random
+/// histories: pings out of order, unknown regions filled in later, erasures and purges.
+@Suite struct ReportOracleTests {
+    /// A tiny deterministic generator, so a failure can be replayed from its seed.
+    struct SplitMix {
+        var state: UInt64
+        mutating func next(_ bound: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(bound))
+        }
+    }
+
+    /// What the store should hold: per (instance, day) the region and pings.
+    struct Oracle {
+        var rows: [Int: [Int: (region: String?, pings: Int)]] = [:]
+
+        mutating func record(_ instance: Int, day: Int, region: String?) {
+            var days = rows[instance, default: [:]]
+            if let existing = days[day] {
+                days[day] = (existing.region ?? region, existing.pings + 1)
+            } else {
+                days[day] = (region, 1)
+            }
+            rows[instance] = days
+        }
+
+        func scope(_ region: String?, matches filter: String?) -> Bool {
+            filter == nil || (region ?? "unknown") == filter
+        }
+
+        func actives(window: Int, day: Int, region: String?) -> Int {
+            rows.values.filter { days in
+                days.contains { $0.key > day - window && $0.key <= day && scope($0.value.region, matches: region) }
+            }.count
+        }
+
+        func pings(day: Int, region: String?) -> Int {
+            rows.values.compactMap { $0[day] }.filter { scope($0.region, matches: region) }.reduce(0) { $0 + $1.pings }
+        }
+
+        func firstDay(_ instance: Int) -> Int? { rows[instance]?.keys.min() }
+        func lastDay(_ instance: Int) -> Int? { rows[instance]?.keys.max() }
+    }
+
+    @Test(arguments: StoreBackend.allCases, [1, 2, 3, 4, 5])
+    func reportsMatchABruteForceOracle(_ backend: StoreBackend, _ seed: UInt64) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        var random = SplitMix(state: seed)
+        var oracle = Oracle()
+        let regions: [String?] = ["us-west-2", "eu-west-1", "cn-north-1", nil]
+        // Each instance keeps a home region, but some pings name none.
+        var batch: [Ping] = []
+        for _ in 0..<600 {
+            let instance = random.next(40)
+            let day = random.next(70)
+            let home = regions[instance % 3]
+            let region = random.next(5) == 0 ? nil : home
+            batch.append(Sample.ping(instance, day: day, hour: Int64(random.next(24)), region: region))
+            oracle.record(instance, day: day, region: region)
+            if batch.count == 1 + random.next(25) {
+                _ = try await store.record(batch)
+                batch = []
+            }
+        }
+        _ = try await store.record(batch)
+        // Erase a few instances.
+        for _ in 0..<3 {
+            let instance = random.next(40)
+            let removed = try await store.forget(Sample.id(instance))
+            #expect(removed == (oracle.rows[instance].map { $0.count + 1 } ?? 0))
+            oracle.rows[instance] = nil
+        }
+        try await compare(store, oracle)
+        // The rollups rebuilt from the rows give the same answers as those the triggers kept.
+        if let sqlite = store as? SQLiteUsageStore {
+            try await sqlite.rebuildRollups()
+            try await compare(store, oracle)
+        }
+        // Purge everything more than 60 days before day 69.
+        _ = try await store.purge(olderThan: 60, today: Sample.day(69))
+        for instance in oracle.rows.keys {
+            oracle.rows[instance] = oracle.rows[instance]!.filter { $0.key >= 9 }
+            if oracle.rows[instance]!.isEmpty { oracle.rows[instance] = nil }
+        }
+        try await compare(store, oracle)
+    }
+
+    func compare(_ store: any UsageStore, _ oracle: Oracle) async throws {
+        let allDays = oracle.rows.values.flatMap(\.keys)
+        guard let first = allDays.min(), let last = allDays.max() else { return }
+        for region in [nil, "us-west-2", "eu-west-1", "cn-north-1"] as [String?] {
+            let filter = try region.map { try Region(validating: $0) }
+            for window in [1, 7, 28] {
+                let days = try await store.dailyActivity(from: Sample.day(first), to: Sample.day(last), window: window, region: filter)
+                #expect(days.map(\.active) == (first...last).map { oracle.actives(window: window, day: $0, region: region) }, "window \(window), region \(region ?? "*")")
+                #expect(days.map(\.pings) == (first...last).map { oracle.pings(day: $0, region: region) }, "pings, region \(region ?? "*")")
+            }
+        }
+        let new = try await store.newInstances(from: Sample.day(first), to: Sample.day(last), region: nil)
+        #expect(new.map(\.count) == (first...last).map { day in oracle.rows.keys.filter { oracle.firstDay($0) == day }.count })
+        let churned = try await store.churned(after: 5, from: Sample.day(first), to: Sample.day(last), region: nil)
+        #expect(churned.map(\.count) == (first...last).map { day in oracle.rows.keys.filter { oracle.lastDay($0) == day - 5 }.count })
+        let cohorts = try await store.retention(from: nil, to: nil)
+        let lastWeek = Sample.day(last).startOfWeek
+        var expected: [RetentionCohort] = []
+        let instancesByCohort = Dictionary(grouping: oracle.rows.keys) { Sample.day(oracle.firstDay($0)!).startOfWeek }
+        for cohort in instancesByCohort.keys.sorted() {
+            let members = instancesByCohort[cohort]!
+            let active = stride(from: cohort, through: lastWeek, by: 7).map { week in
+                members.filter { member in oracle.rows[member]!.keys.contains { Sample.day($0).startOfWeek == week } }.count
+            }
+            expected.append(RetentionCohort(week: cohort, instances: members.count, active: active))
+        }
+        #expect(cohorts == expected)
+        let regions = try await store.regions(from: Sample.day(first), to: Sample.day(last))
+        for row in regions.regions {
+            let region: String? = row.region
+            #expect(row.active1d == oracle.actives(window: 1, day: last, region: region), "\(row.region)")
+            #expect(row.active7d == oracle.actives(window: 7, day: last, region: region), "\(row.region)")
+            #expect(row.active28d == oracle.actives(window: 28, day: last, region: region), "\(row.region)")
+            #expect(row.pings == (first...last).map { oracle.pings(day: $0, region: region) }.reduce(0, +), "\(row.region)")
+        }
+    }
+}
