@@ -122,7 +122,10 @@ public struct S3LogImporter {
         var splitter = S3AccessLogLineSplitter()
         var local = summary
         let name = (path as NSString).lastPathComponent
+        // Counted here: the splitter is being mutated while it calls us.
+        var lineNumber = 0
         func handle(_ line: UnsafeBufferPointer<UInt8>) {
+            lineNumber += 1
             if line.isEmpty { return }
             local.records += 1
             switch parser.parse(line) {
@@ -133,7 +136,7 @@ public struct S3LogImporter {
                 local.skipped[reason.rawValue, default: 0] += 1
             case .malformed:
                 local.malformed += 1
-                if local.firstMalformed.count < 5 { local.firstMalformed.append("\(name):\(splitter.lineNumber)") }
+                if local.firstMalformed.count < 5 { local.firstMalformed.append("\(name):\(lineNumber)") }
             }
         }
         let gzipped = path.hasSuffix(".gz")

@@ -1,0 +1,109 @@
+import Foundation
+import Logging
+import Testing
+import TestSupport
+import UsageStore
+import UsageTrackingCore
+
+/// `usage-collector import-s3-logs` end to end: files, a folder, a .gz file, every record shape.
+@Suite struct S3LogImportTests {
+    static let owner = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+    static let hostID = "s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234="
+
+    /// A record in the documented field order; `trailing` is everything after the user agent.
+    static func record(
+        bucket: String = "kubeflow-on-aws-usage-tracking-us-west-2", time: String, ip: String = "192.0.2.3",
+        operation: String = "REST.GET.OBJECT", id: String, status: String = "403",
+        userAgent: String = #""curl/8.0 (x86_64) \"quoted\" agent""#, trailing: String
+    ) -> String {
+        "\(owner) \(bucket) [\(time)] \(ip) - 3E57427F3EXAMPLE \(operation) instance-\(id).log \"GET /instance-\(id).log?x-instance-id=\(id) HTTP/1.1\" \(status) AccessDenied 243 - 7 - \"-\" \(userAgent) \(trailing)"
+    }
+
+    /// 18 + 6 = 24 fields (2017 records), + 26 and 27 with the TLS fields, access point and ACL.
+    static let trailing24 = "- \(hostID) SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader"
+    static let trailing26 = "- \(hostID) SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader kubeflow-on-aws-usage-tracking-us-west-2.s3.us-west-2.amazonaws.com TLSv1.2 -"
+    static let trailing27 = trailing26 + " Yes"
+
+    static let dayOne = [
+        record(time: "29/Nov/2026:00:00:38 +0000", id: "i-0123456789abcdef0", trailing: trailing27),
+        record(time: "29/Nov/2026:07:00:00 +0000", id: "i-0123456789abcdef0", status: "404", trailing: trailing26),  // same day again
+        record(time: "29/Nov/2026:01:02:03 +0000", ip: "2001:db8::1", id: "i-0123abcd", status: "200", trailing: trailing24),
+        record(bucket: "kubeflow-on-aws-usage-tracking-cn-north-1", time: "29/Nov/2026:09:00:00 +0800", id: "i-4567abcd",
+               trailing: "- \(hostID) SigV4 - AuthHeader kubeflow-on-aws-usage-tracking-cn-north-1.s3.cn-north-1.amazonaws.com.cn TLSv1.2 - -"),
+        // Not pings: a PUT, a bucket listing, another bucket, a malformed ID; then garbage and a truncated line.
+        record(time: "29/Nov/2026:02:00:00 +0000", operation: "REST.PUT.OBJECT", id: "i-0123456789abcdef0", trailing: trailing27),
+        "\(owner) kubeflow-on-aws-usage-tracking-us-west-2 [29/Nov/2026:02:00:00 +0000] 192.0.2.3 - REQ REST.GET.BUCKET - \"GET /?list-type=2 HTTP/1.1\" 200 - 900 - 7 - \"-\" \"aws-cli/2\" - \(hostID) SigV4 - AuthHeader - TLSv1.2 - -",
+        record(bucket: "some-other-bucket", time: "29/Nov/2026:02:00:00 +0000", id: "i-0123456789abcdef0", trailing: trailing27),
+        record(time: "29/Nov/2026:02:00:00 +0000", id: "i-NOTHEX00", trailing: trailing27),
+        "this is not an access log line",
+        "\(owner) kubeflow-on-aws-usage-tracking-us-west-2 [29/Nov/2026:02:00:00 +0000] 192.0.2.3 - REQ REST.GET.OBJECT",
+    ]
+
+    static let dayTwo = [
+        record(time: "30/Nov/2026:00:10:00 +0000", id: "i-0123456789abcdef0", trailing: trailing27),
+        // A record with fields AWS may add later.
+        record(time: "30/Nov/2026:03:00:00 +0000", id: "i-89abcdef", trailing: trailing27 + " us-west-2 future-field another"),
+    ]
+
+    @Test func importsFilesFoldersAndGzipOnceHoweverOftenItRuns() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let logs = directory.url.appendingPathComponent("logs")
+        let nested = logs.appendingPathComponent("2026/11/30")
+        try FileManager.default.createDirectory(at: nested, withIntermediateDirectories: true)
+        try (Self.dayOne.joined(separator: "\n") + "\n").write(to: logs.appendingPathComponent("2026-11-29-00-00-00-EXAMPLE"), atomically: true, encoding: .utf8)
+        let plain = nested.appendingPathComponent("2026-11-30-00-00-00-EXAMPLE")
+        try Self.dayTwo.joined(separator: "\n").write(to: plain, atomically: true, encoding: .utf8)  // no final newline
+        let gzip = try ProcessRunner.run("/bin/gzip", [plain.path])
+        #expect(gzip.exitCode == 0)
+
+        let database = directory.path("usage.sqlite")
+        let collector = ProcessRunner.product("usage-collector")
+        let first = try ProcessRunner.run(collector, ["import-s3-logs", logs.path, "--database", database])
+        #expect(first.exitCode == 0, "\(first.standardError)")
+        let summary = first.standardOutput
+        #expect(summary.contains("files read:        2"))
+        #expect(summary.contains("records read:      12"))
+        #expect(summary.contains("pings found:       6"))
+        #expect(summary.contains("(instance, day) rows: 5 new, 0 grown, 0 already stored (duplicates)"))
+        #expect(summary.contains("skipped, not_a_get_of_an_instance_object: 2"))
+        #expect(summary.contains("skipped, not_a_usage_bucket: 1"))
+        #expect(summary.contains("skipped, invalid_instance_id: 1"))
+        #expect(summary.contains("malformed lines:   2 (first: 2026-11-29-00-00-00-EXAMPLE:9, 2026-11-29-00-00-00-EXAMPLE:10)"), "\(summary)")
+
+        let store = try SQLiteUsageStore(path: database, logger: Logger(label: "test"))
+        let main = try #require(try await store.instanceSummary(InstanceID(validating: "i-0123456789abcdef0")))
+        #expect(main.region == "us-west-2")
+        #expect(main.days.map(\.day) == ["2026-11-29", "2026-11-30"])
+        #expect(main.days.map(\.pings) == [2, 1])
+        #expect(main.days.first?.firstSeen == "2026-11-29T00:00:38.000Z")
+        #expect(main.days.first?.lastSeen == "2026-11-29T07:00:00.000Z")
+        // +0800: 09:00 in Beijing is 01:00 UTC.
+        let beijing = try #require(try await store.instanceSummary(InstanceID(validating: "i-4567abcd")))
+        #expect(beijing.region == "cn-north-1")
+        #expect(beijing.days.first?.firstSeen == "2026-11-29T01:00:00.000Z")
+        #expect(try await store.instanceSummary(InstanceID(validating: "i-0123abcd"))?.days.count == 1)
+        #expect(try await store.instanceSummary(InstanceID(validating: "i-89abcdef"))?.days.map(\.day) == ["2026-11-30"])
+        let before = try await store.dailyActivity(from: nil, to: nil, window: 7, region: nil)
+        #expect(before.map(\.active) == [3, 4])
+
+        // The same logs again change nothing.
+        let second = try ProcessRunner.run(collector, ["import-s3-logs", logs.path, "--database", database])
+        #expect(second.standardOutput.contains("(instance, day) rows: 0 new, 0 grown, 5 already stored (duplicates)"))
+        #expect(try await store.dailyActivity(from: nil, to: nil, window: 7, region: nil) == before)
+        #expect(try await store.instanceSummary(InstanceID(validating: "i-0123456789abcdef0")) == main)
+
+        // Nothing but the ping's fields reached the database: no IP, user agent or request ID.
+        var bytes = Data()
+        for suffix in ["", "-wal"] { bytes.append(FileManager.default.contents(atPath: database + suffix) ?? Data()) }
+        for secret in ["192.0.2.3", "2001:db8", "curl/8.0", "3E57427F3EXAMPLE", Self.owner, "AccessDenied"] {
+            #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) reached the database")
+        }
+    }
+
+    @Test func aMissingPathIsAClearError() throws {
+        let result = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-s3-logs", "/nonexistent/logs", "--database", "/tmp/unused-\(UUID().uuidString).sqlite"])
+        #expect(result.exitCode == 64)
+        #expect(result.standardError.contains("/nonexistent/logs does not exist"))
+    }
+}
