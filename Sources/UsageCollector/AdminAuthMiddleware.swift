@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Guards the read side with a bearer token, compared in constant time.
@@ -26,15 +27,25 @@ struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return try await next(request, context)
         }
+        // Bearer for API clients; Basic (any user name, the token as password) so that a browser
+        // can open the dashboard through its own login prompt.
         let presented = request.headers[.authorization].flatMap { value -> Substring? in
-            value.hasPrefix("Bearer ") ? value.dropFirst("Bearer ".count) : nil
+            if value.hasPrefix("Bearer ") { return value.dropFirst("Bearer ".count) }
+            if value.hasPrefix("Basic "), let decoded = Data(base64Encoded: String(value.dropFirst("Basic ".count))),
+               let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") {
+                return text[text.index(after: colon)...]
+            }
+            return nil
         }
         guard let presented,
               HMAC<SHA256>.isValidAuthenticationCode(expected.mac, authenticating: Data(presented.utf8), using: SymmetricKey(data: expected.key))
         else {
             throw APIError(
                 .unauthorized, code: "unauthorized", detail: "A valid admin token is required: Authorization: Bearer <token>.",
-                headers: [.wwwAuthenticate: #"Bearer realm="usage-collector""#]
+                headers: HTTPFields([
+                    HTTPField(name: .wwwAuthenticate, value: #"Bearer realm="usage-collector""#),
+                    HTTPField(name: .wwwAuthenticate, value: #"Basic realm="usage-collector", charset="UTF-8""#),
+                ])
             )
         }
         return try await next(request, context)

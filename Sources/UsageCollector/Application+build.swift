@@ -45,6 +45,7 @@ public func buildRouter<Store: UsageStore>(
     // loopback bind or with --public-reports, and what is held about one instance only on loopback.
     let reports = router.group().add(middleware: AdminAuthMiddleware(token: configuration.adminToken, allowsAnonymous: true))
     reports.addRoutes(ReportsController(store: store, minimumCount: configuration.minimumCount).endpoints, atPath: "/v1/reports")
+    reports.addRoutes(DashboardController(store: store, minimumCount: configuration.minimumCount).endpoints)
     let instances = router.group().add(middleware: AdminAuthMiddleware(token: configuration.adminToken, allowsAnonymous: configuration.isLoopback))
     instances.addRoutes(InstancesController(store: store).endpoints, atPath: "/v1/instances")
     return router
