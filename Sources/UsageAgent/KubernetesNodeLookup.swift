@@ -41,13 +41,14 @@ struct KubernetesNodeLookup {
         }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(directory + "/ca.crt")
-        let client = EndpointClient(tls: tls)
+        // TLS to the API server: a little more time to connect than the metadata service gets.
+        let client = EndpointClient(tls: tls, connectTimeout: .seconds(2))
         let answer: Result<SmallResponse, any Error>
         do {
             answer = .success(try await client.send(
                 method: "GET", url: "\(apiURL)/api/v1/nodes/\(nodeName)",
                 headers: [("Authorization", "Bearer \(token)"), ("Accept", "application/json")],
-                deadline: deadline.step(seconds: 3)
+                deadline: deadline.step(seconds: 5)
             ))
         } catch {
             answer = .failure(error)

@@ -5,7 +5,7 @@ import TestSupport
 import UsageTrackingCore
 
 /// The Kubernetes fallback: a fake API server over HTTPS with its own CA, serving a Node.
-@Suite struct KubernetesFallbackTests {
+@Suite(.serialized) struct KubernetesFallbackTests {
     static let token = "fake-service-account-token"
 
     /// A fake API server serving `GET /api/v1/nodes/<name>` with the given providerID, when the

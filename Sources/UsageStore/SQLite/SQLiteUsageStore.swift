@@ -242,16 +242,21 @@ public final class SQLiteUsageStore: UsageStore {
                 return RegionsReport(from: from, to: to, regions: [])
             }
             let scopes = try String.fetchAll(db, sql: "SELECT DISTINCT scope FROM daily_rollup WHERE scope != '*' AND active > 0")
+            let arguments: StatementArguments = [start.daysSinceEpoch, end.daysSinceEpoch]
+            let pings = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
+                SELECT scope, sum(pings) AS pings FROM daily_rollup WHERE scope != '*' AND day BETWEEN ? AND ? GROUP BY scope
+                """, arguments: arguments).map { ($0["scope"] as String, $0["pings"] as Int) })
+            let new = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
+                SELECT coalesce(region, 'unknown') AS scope, count(*) AS n FROM instances WHERE first_day BETWEEN ? AND ? GROUP BY 1
+                """, arguments: arguments).map { ($0["scope"] as String, $0["n"] as Int) })
+            let daily = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
+                SELECT scope, active FROM daily_rollup WHERE scope != '*' AND day = ?
+                """, arguments: [end.daysSinceEpoch]).map { ($0["scope"] as String, $0["active"] as Int) })
             var rows: [RegionActivity] = []
             for scope in scopes {
-                let daily = try Row.fetchOne(db, sql: "SELECT active FROM daily_rollup WHERE scope = ? AND day = ?", arguments: [scope, end.daysSinceEpoch])
-                let pings = try Int.fetchOne(db, sql: "SELECT coalesce(sum(pings), 0) FROM daily_rollup WHERE scope = ? AND day BETWEEN ? AND ?", arguments: [scope, start.daysSinceEpoch, end.daysSinceEpoch]) ?? 0
-                let new = try Int.fetchOne(db, sql: """
-                    SELECT count(*) FROM instances WHERE first_day BETWEEN ? AND ? AND coalesce(region, 'unknown') = ?
-                    """, arguments: [start.daysSinceEpoch, end.daysSinceEpoch, scope]) ?? 0
                 let week = try Self.windowActives(db, window: 7, scope: scope, from: end, to: end)[end.daysSinceEpoch] ?? 0
                 let month = try Self.windowActives(db, window: 28, scope: scope, from: end, to: end)[end.daysSinceEpoch] ?? 0
-                let row = RegionActivity(region: scope, active1d: daily?["active"] ?? 0, active7d: week, active28d: month, new: new, pings: pings)
+                let row = RegionActivity(region: scope, active1d: daily[scope] ?? 0, active7d: week, active28d: month, new: new[scope] ?? 0, pings: pings[scope] ?? 0)
                 if row.active28d > 0 || row.new > 0 || row.pings > 0 { rows.append(row) }
             }
             rows.sort { ($0.active28d, $1.region) > ($1.active28d, $0.region) }
