@@ -14,7 +14,8 @@ public func buildApplication<Store: UsageStore>(
 ) -> some ApplicationProtocol {
     let committer = GroupCommitter(store: store, logger: configuration.logger)
     let router = buildRouter(configuration: configuration, store: store, committer: committer)
-    var services: [any Service] = [committer]
+    // The store's own services (a connection pool) start first and stop last.
+    var services: [any Service] = store.services + [committer]
     if let retentionDays = configuration.retentionDays {
         services.append(RetentionService(store: store, retentionDays: retentionDays, clock: configuration.clock, logger: configuration.logger))
     }
@@ -29,6 +30,12 @@ public func buildApplication<Store: UsageStore>(
         },
         logger: configuration.logger
     )
+}
+
+/// Runs the collector on `store` until SIGTERM or SIGINT, then shuts down gracefully.
+public func serve(store: some UsageStore, configuration: CollectorConfiguration) async throws {
+    let app = buildApplication(configuration: configuration, store: store)
+    try await app.runService()
 }
 
 /// The collector's routes.

@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import UsageTrackingCore
 
 /// Where pings are kept: per (instance, UTC day) the region, first and last receipt time and ping
@@ -15,6 +16,14 @@ public protocol UsageStore: Sendable {
     /// keeps the larger ping count, the earlier first and later last time, and its first known
     /// region, so importing the same data twice changes nothing.
     func merge(_ days: [DayAggregate]) async throws -> MergeSummary
+
+    /// Runs `load`, which merges many batches, in the fastest way the backend has (SQLite turns its
+    /// rollup triggers off and rebuilds the rollups once at the end).
+    func bulkMerge(_ load: (_ merge: @escaping @Sendable ([DayAggregate]) async throws -> MergeSummary) async throws -> Void) async throws
+
+    /// Services that must run while the store is used (a connection pool), started before and
+    /// stopped after whatever uses the store.
+    var services: [any Service] { get }
 
     /// Activity per UTC day from `from` through `to` (both inclusive), oldest first, one row per
     /// day including days without activity. `nil` bounds default to the first and last day stored.
@@ -89,6 +98,12 @@ extension UsageStore {
     public func record(_ ping: Ping) async throws -> RecordOutcome {
         try await record([ping])[0]
     }
+
+    public func bulkMerge(_ load: (_ merge: @escaping @Sendable ([DayAggregate]) async throws -> MergeSummary) async throws -> Void) async throws {
+        try await load { batch in try await self.merge(batch) }
+    }
+
+    public var services: [any Service] { [] }
 }
 
 /// What is stored about one instance.

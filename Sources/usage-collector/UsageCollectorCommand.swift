@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import JSONLogging
 import Logging
+import ServiceLifecycle
 import UsageCollector
 import UsageImport
 import UsageStore
@@ -44,21 +45,49 @@ struct StoreOptions: ParsableArguments {
         return logger
     }
 
-    /// Opens the store the `--database` value names.
-    func openSQLite(logger: Logger) throws -> SQLiteUsageStore {
+    /// Opens the store the `--database` value names: a SQLite file, or a `postgres://` URL.
+    func open(logger: Logger) async throws -> any UsageStore {
         let database = resolvedDatabase
-        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-            throw ValidationError("PostgreSQL is not supported by this build yet; use a SQLite file path")
-        }
         do {
             let keyFile = pseudonymizeKeyFile ?? Environment.value("USAGE_PSEUDONYMIZE_KEY_FILE")
             let pseudonymizer = try keyFile.map { try Pseudonymizer(keyFile: $0) }
+            if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+                throw ValidationError("PostgreSQL is not supported by this build yet; use a SQLite file path")
+            }
             return try SQLiteUsageStore(path: database, pseudonymizer: pseudonymizer, logger: logger)
+        } catch let error as ArgumentParser.ValidationError {
+            throw error
         } catch {
             logger.critical("cannot open the database", metadata: ["error": "\(error)"])
             FileHandle.standardError.write(Data("usage-collector: \(error)\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// Opens the store, runs its services (a connection pool) while `body` uses it, then stops them.
+    func withStore<T: Sendable>(logger: Logger, _ body: (any UsageStore) async throws -> T) async throws -> T {
+        let store = try await open(logger: logger)
+        let services = store.services
+        if services.isEmpty { return try await body(store) }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let result: Result<T, any Error>
+            do { result = .success(try await body(store)) } catch { result = .failure(error) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return try result.get()
+        }
+    }
+}
+
+extension StoreOptions {
+    /// A database URL without its password, for logs.
+    static func redacted(_ database: String) -> String {
+        guard let scheme = database.range(of: "://"), let at = database.range(of: "@"), scheme.upperBound < at.lowerBound else { return database }
+        let credentials = database[scheme.upperBound..<at.lowerBound]
+        guard let colon = credentials.firstIndex(of: ":") else { return database }
+        return database.replacingCharacters(in: colon..<at.lowerBound, with: ":***")
     }
 }
 
@@ -142,10 +171,9 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
-        let sqlite = try store.openSQLite(logger: logger)
-        logger.info("starting", metadata: ["database": "\(store.resolvedDatabase)", "address": "\(configuration.host):\(configuration.port)"])
-        let app = buildApplication(configuration: configuration, store: sqlite)
-        try await app.runService()
+        let opened = try await store.open(logger: logger)
+        logger.info("starting", metadata: ["database": "\(StoreOptions.redacted(store.resolvedDatabase))", "address": "\(configuration.host):\(configuration.port)"])
+        try await serve(store: opened, configuration: configuration)
     }
 }
 
@@ -209,33 +237,30 @@ struct Stats: AsyncParsableCommand {
             throw ValidationError("--from is after --to")
         }
         let logger = try store.logger(label: "usage-collector")
-        let sqlite = try store.openSQLite(logger: logger)
-        let json: String
-        let csv: String
+        let (json, csv): (String, String) = try await store.withStore(logger: logger) { sqlite in
         switch report {
         case .actives:
             let result = ActivesReport(window: window, days: try await sqlite.dailyActivity(from: fromDay, to: toDay, window: window, region: regionValue))
-            if format == .table {
-                print(result.table(minimumCount: minCount), terminator: "")
-                return
-            }
-            (json, csv) = (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
+            if format == .table { return (result.table(minimumCount: minCount), result.table(minimumCount: minCount)) }
+            return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         case .new:
             let result = NewInstancesReport(days: try await sqlite.newInstances(from: fromDay, to: toDay, region: regionValue))
-            (json, csv) = (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
+            return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         case .churned:
             let result = ChurnReport(after: after, days: try await sqlite.churned(after: after, from: fromDay, to: toDay, region: regionValue))
-            (json, csv) = (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
+            return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         case .regions:
             let result = try await sqlite.regions(from: fromDay, to: toDay)
-            (json, csv) = (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
+            return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         case .retention:
             let result = RetentionReport(cohorts: try await sqlite.retention(from: fromDay, to: toDay))
-            (json, csv) = (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
+            return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
+        }
         }
         switch format {
         case .json: print(json)
         case .csv: print(csv, terminator: "")
+        case .table where report == .actives: print(csv, terminator: "")
         case .table: print(CSVTable.aligned(csv), terminator: "")
         }
     }
@@ -269,7 +294,7 @@ struct ImportCSV: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try store.logger(label: "usage-collector")
-        let sqlite = try store.openSQLite(logger: logger)
+        try await store.withStore(logger: logger) { sqlite in
         for file in files {
             let summary: CSVImporter.Summary
             do {
@@ -279,6 +304,7 @@ struct ImportCSV: AsyncParsableCommand {
             }
             print("\(file): \(summary.lines) lines, \(summary.pings) pings, \(summary.rejected) rejected; (instance, day) rows: \(summary.merge.inserted) new, \(summary.merge.updated) grown, \(summary.merge.unchanged) already stored")
             for rejection in summary.firstRejections { print("  \(rejection)") }
+        }
         }
     }
 }
@@ -296,7 +322,6 @@ struct ImportS3Logs: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try store.logger(label: "usage-collector")
-        let sqlite = try store.openSQLite(logger: logger)
         let terminal = isatty(2) == 1
         let start = CollectorConfiguration.systemClock()
         var summary = S3LogImporter.Summary()
@@ -308,8 +333,12 @@ struct ImportS3Logs: AsyncParsableCommand {
         }
         do {
             // One bulk load: rollups are rebuilt once at the end, not kept row by row.
-            try await sqlite.bulkMerge { merge in
-                summary = try await S3LogImporter(merge: merge, progress: progress).importPaths(paths)
+            summary = try await store.withStore(logger: logger) { sqlite in
+                var result = S3LogImporter.Summary()
+                try await sqlite.bulkMerge { merge in
+                    result = try await S3LogImporter(merge: merge, progress: progress).importPaths(paths)
+                }
+                return result
             }
         } catch let error as ImportError {
             throw ValidationError(error.description)
@@ -350,12 +379,14 @@ struct Generate: AsyncParsableCommand {
             throw ValidationError(error.detail)
         }
         let logger = try store.logger(label: "usage-collector")
-        let sqlite = try store.openSQLite(logger: logger)
-        var total = MergeSummary()
-        try await sqlite.bulkMerge { merge in
-            try await SyntheticUsage(instances: instances, days: days, seed: seed, end: endDay).generate { batch in
-                total = total + (try await merge(batch))
+        let total: MergeSummary = try await store.withStore(logger: logger) { sqlite in
+            var total = MergeSummary()
+            try await sqlite.bulkMerge { merge in
+                try await SyntheticUsage(instances: instances, days: days, seed: seed, end: endDay).generate { batch in
+                    total = total + (try await merge(batch))
+                }
             }
+            return total
         }
         print("generated \(instances) instances over \(days) days ending \(endDay): \(total.inserted) (instance, day) rows new, \(total.unchanged) already there")
     }
@@ -379,8 +410,7 @@ struct Forget: AsyncParsableCommand {
             throw ValidationError(error.detail)
         }
         let logger = try store.logger(label: "usage-collector")
-        let sqlite = try store.openSQLite(logger: logger)
-        let removed = try await sqlite.forget(id)
+        let removed = try await store.withStore(logger: logger) { try await $0.forget(id) }
         print(removed == 0 ? "nothing was held about \(id)" : "forgot \(id): removed \(removed) rows")
     }
 }
@@ -401,9 +431,8 @@ struct Purge: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try store.logger(label: "usage-collector")
-        let sqlite = try store.openSQLite(logger: logger)
         let today = UTCDay(containingMilliseconds: CollectorConfiguration.systemClock())
-        let summary = try await sqlite.purge(olderThan: olderThan, today: today)
+        let summary = try await store.withStore(logger: logger) { try await $0.purge(olderThan: olderThan, today: today) }
         print("removed \(summary.dayRows) day rows before \(summary.cutoff) and \(summary.instances) instances left without any")
     }
 }
