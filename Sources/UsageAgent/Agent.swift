@@ -85,7 +85,8 @@ public struct Agent {
             try? await Task.sleep(for: .nanoseconds(jitter.nanoseconds))
         }
         let target = request.schemeAndHost
-        let client = EndpointClient(tls: collectorTLS, proxy: configuration.proxy.server(scheme: target.scheme, host: target.host), connectTimeout: .seconds(3))
+        let client = EndpointClient(tls: collectorTLS, proxy: configuration.proxy.server(scheme: target.scheme, host: target.host),
+            connectTimeout: .seconds(3), readTimeout: .seconds(10))
         let sender = PingSender(client: client, deadline: deadline, logger: logger, anyAnswerCounts: configuration.pingProtocol == .s3 && configuration.collectorURL == nil)
         logger.info("sending", metadata: Self.metadata(of: request))
         let outcome = await sender.send(request)

@@ -32,11 +32,11 @@ struct SmallResponse: Sendable {
 final class EndpointClient: Sendable {
     let client: HTTPClient
 
-    init(tls: TLSConfiguration? = nil, proxy: ProxySettings.Server? = nil, connectTimeout: TimeAmount = .seconds(1)) {
+    init(tls: TLSConfiguration? = nil, proxy: ProxySettings.Server? = nil, connectTimeout: TimeAmount = .seconds(1), readTimeout: TimeAmount = .seconds(2)) {
         var configuration = HTTPClient.Configuration()
         configuration.tlsConfiguration = tls ?? .makeClientConfiguration()
         configuration.redirectConfiguration = .disallow
-        configuration.timeout = .init(connect: connectTimeout, read: .seconds(2))
+        configuration.timeout = .init(connect: connectTimeout, read: readTimeout)
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .disabled
         if let proxy {
