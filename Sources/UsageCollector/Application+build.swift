@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import UsageStore
 import UsageTrackingCore
@@ -19,9 +20,18 @@ public func buildApplication<Store: UsageStore>(
     if let retentionDays = configuration.retentionDays {
         services.append(RetentionService(store: store, retentionDays: retentionDays, clock: configuration.clock, logger: configuration.logger))
     }
+    let requestTimeout = TimeAmount.seconds(configuration.requestTimeoutSeconds)
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "usage-collector"),
+        server: .http1(configuration: .init(
+            additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout)],
+            idleTimeout: .seconds(max(60, configuration.requestTimeoutSeconds * 6))
+        )),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "usage-collector",
+            availableConnectionsDelegate: .maximum(configuration.maximumConnections, logger: configuration.logger)
+        ),
         services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
@@ -44,10 +54,21 @@ public func buildRouter<Store: UsageStore>(
     store: Store,
     committer: GroupCommitter<Store>
 ) -> Router<AppRequestContext> {
+    let metrics = CollectorMetrics()
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorBodyMiddleware())
+    router.add(middleware: HeaderLimitMiddleware(limit: configuration.maximumHeaderBytes))
     router.addRoutes(HealthController(store: store).endpoints)
-    router.addRoutes(IngestController(committer: committer, clock: configuration.clock).endpoints)
+    router.addRoutes(OperationsController(metricsText: configuration.metricsText).endpoints)
+    let ingest = router.group()
+    if configuration.rateLimit > 0 {
+        ingest.add(middleware: RateLimitMiddleware(
+            limiter: RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst),
+            trustProxy: configuration.trustProxy, metrics: metrics
+        ))
+    }
+    ingest.addRoutes(IngestController(committer: committer, clock: configuration.clock, metrics: metrics).endpoints)
     // The read side: the admin token when one is set; without one, reports are open only on a
     // loopback bind or with --public-reports, and what is held about one instance only on loopback.
     let reports = router.group().add(middleware: AdminAuthMiddleware(token: configuration.adminToken, allowsAnonymous: true))

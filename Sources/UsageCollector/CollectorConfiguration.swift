@@ -18,6 +18,20 @@ public struct CollectorConfiguration: Sendable {
     public var minimumCount: Int?
     /// Purge per-day rows older than this many days, once a day.
     public var retentionDays: Int?
+    /// Ingest requests per second per client address; 0 turns rate limiting off.
+    public var rateLimit: Double = 10
+    /// Requests a client may send at once before the rate applies.
+    public var rateBurst = 20
+    /// Take the client address from X-Forwarded-For (set only behind a trusted proxy).
+    public var trustProxy = false
+    /// The most connections served at once; more wait in the listen backlog.
+    public var maximumConnections = 2048
+    /// Seconds a client has to send a whole request (headers and body).
+    public var requestTimeoutSeconds: Int64 = 10
+    /// The most bytes of header fields (and target) a request may have: 431 beyond.
+    public var maximumHeaderBytes = 8192
+    /// The Prometheus text of the metrics, when a metrics backend is bootstrapped.
+    public var metricsText: (@Sendable () -> String)?
 
     public init(
         host: String = "127.0.0.1",
@@ -51,6 +65,12 @@ public struct CollectorConfiguration: Sendable {
         }
         if let retentionDays, retentionDays < 1 {
             throw ConfigurationError("--retention-days must be at least 1")
+        }
+        if rateLimit < 0 || rateBurst < 1 {
+            throw ConfigurationError("--rate-limit must be 0 (off) or more, and --rate-burst at least 1")
+        }
+        if maximumConnections < 1 || requestTimeoutSeconds < 1 {
+            throw ConfigurationError("--max-connections and --request-timeout must be at least 1")
         }
     }
 

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 import UsageTrackingCore
@@ -23,6 +24,8 @@ public final class GroupCommitter<Store: UsageStore>: Service {
     let state = Mutex(State())
     let wakeUps: AsyncStream<Void>
     let wakeUpContinuation: AsyncStream<Void>.Continuation
+    let batchSizes = Recorder(label: "usage_commit_batch_size", aggregate: true)
+    let commitDurations = Timer(label: "usage_commit_duration_seconds")
 
     /// - Parameters:
     ///   - store: where batches are written.
@@ -75,7 +78,10 @@ public final class GroupCommitter<Store: UsageStore>: Service {
             }
             if batch.isEmpty { return }
             do {
+                let started = ContinuousClock.now
                 let outcomes = try await store.record(batch.map(\.ping))
+                commitDurations.record(duration: ContinuousClock.now - started)
+                batchSizes.record(batch.count)
                 for (entry, outcome) in zip(batch, outcomes) {
                     entry.waiter.resume(returning: outcome)
                 }

@@ -39,9 +39,11 @@ extension ValidationError {
 
     /// Quotes at most 64 characters of an input for an error message, so a huge input stays out of logs.
     public static func quoted(_ raw: some StringProtocol) -> String {
-        let shown = raw.count > 64 ? String(raw.prefix(64)) + "…" : String(raw)
+        // Counted in scalars, not characters: one character can carry any number of combining marks.
+        let scalars = raw.unicodeScalars
+        let shown = scalars.prefix(64)
         var escaped = ""
-        for scalar in shown.unicodeScalars {
+        for scalar in shown {
             switch scalar {
             case "\"": escaped += "\\\""
             case "\\": escaped += "\\\\"
@@ -50,6 +52,6 @@ extension ValidationError {
             default: escaped.unicodeScalars.append(scalar)
             }
         }
-        return "\"\(escaped)\""
+        return "\"\(escaped)\(scalars.count > 64 ? "…" : "")\""
     }
 }

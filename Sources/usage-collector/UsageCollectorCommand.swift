@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import JSONLogging
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import UsageCollector
 import UsageImport
@@ -52,7 +54,10 @@ struct StoreOptions: ParsableArguments {
             let keyFile = pseudonymizeKeyFile ?? Environment.value("USAGE_PSEUDONYMIZE_KEY_FILE")
             let pseudonymizer = try keyFile.map { try Pseudonymizer(keyFile: $0) }
             if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-                throw ValidationError("PostgreSQL is not supported by this build yet; use a SQLite file path")
+                // Migrated here, before anything serves: collectors starting together take turns.
+                let store = try PostgresUsageStore(url: database, pseudonymizer: pseudonymizer, logger: logger)
+                try await store.migrate()
+                return store
             }
             return try SQLiteUsageStore(path: database, pseudonymizer: pseudonymizer, logger: logger)
         } catch let error as ArgumentParser.ValidationError {
@@ -120,6 +125,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Purge per-day rows older than this many days, once a day. Env: USAGE_RETENTION_DAYS")
     var retentionDays: Int?
 
+    @Option(help: "Ingest requests per second per client address; 0 turns rate limiting off. Env: USAGE_RATE_LIMIT. Default: 10")
+    var rateLimit: Double?
+
+    @Option(help: "Requests a client may send in a burst. Env: USAGE_RATE_BURST. Default: 20")
+    var rateBurst: Int?
+
+    @Flag(help: "Take the client address from X-Forwarded-For (only behind a proxy you trust).")
+    var trustProxy = false
+
+    @Option(help: "The most connections served at once. Default: 2048")
+    var maxConnections: Int = 2048
+
+    @Option(help: "Seconds a client has to send a whole request. Default: 10")
+    var requestTimeout: Int64 = 10
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -166,6 +186,16 @@ struct Serve: AsyncParsableCommand {
         configuration.publicReports = publicReports
         configuration.minimumCount = try Self.integer(minCount, environment: "USAGE_MIN_COUNT")
         configuration.retentionDays = try Self.integer(retentionDays, environment: "USAGE_RETENTION_DAYS")
+        if let rate = rateLimit ?? Environment.value("USAGE_RATE_LIMIT").flatMap(Double.init) { configuration.rateLimit = rate }
+        if let burst = try Self.integer(rateBurst, environment: "USAGE_RATE_BURST") { configuration.rateBurst = burst }
+        configuration.trustProxy = trustProxy
+        configuration.maximumConnections = maxConnections
+        configuration.requestTimeoutSeconds = requestTimeout
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+        MetricsSystem.bootstrap(factory)
+        configuration.metricsText = { registry.emitToString() }
         do {
             try configuration.validate()
         } catch {

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Commands some tests need from outside the package (installed by `.ci/run`).
 public enum ExternalTools {
@@ -61,6 +64,15 @@ public final class BackgroundProcess: @unchecked Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
+    /// Sends a signal (SIGKILL to test crashes) and waits for the process to end.
+    public func kill(_ signal: Int32) {
+        guard process.isRunning else { return }
+        _ = Glibc.kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+    }
+
+    public var exitCode: Int32 { process.terminationStatus }
+
     /// SIGTERM, then SIGKILL if it is still running after five seconds.
     public func stop() {
         if process.isRunning {
@@ -68,7 +80,7 @@ public final class BackgroundProcess: @unchecked Sendable {
             for _ in 0..<100 where process.isRunning {
                 Thread.sleep(forTimeInterval: 0.05)
             }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if process.isRunning { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: logURL)

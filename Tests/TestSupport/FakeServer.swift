@@ -146,3 +146,45 @@ public struct SelfSignedCertificate: Sendable {
         )
     }
 }
+
+/// A bare TCP client for what an HTTP client library will not do: send half a request, or
+/// headers a byte at a time.
+public final class RawTCPClient {
+    let descriptor: Int32
+
+    public init(port: Int) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw FakeServerError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            _ = Glibc.close(fd)
+            throw FakeServerError("connect() failed")
+        }
+        descriptor = fd
+    }
+
+    deinit { _ = Glibc.close(descriptor) }
+
+    public func send(_ text: String) {
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Waits up to `seconds` for the server to close the connection; true when it did.
+    public func waitForClose(seconds: Double) -> Bool {
+        var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count == 0 { return true }  // orderly close
+            if count < 0 { return errno == ECONNRESET }  // timed out (EAGAIN) or reset
+        }
+    }
+}

@@ -7,6 +7,7 @@ import UsageTrackingCore
 struct IngestController<Store: UsageStore> {
     let committer: GroupCommitter<Store>
     let clock: @Sendable () -> Int64
+    let metrics: CollectorMetrics
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -18,18 +19,21 @@ struct IngestController<Store: UsageStore> {
     /// `POST /v1/pings` with `{"instance_id":"i-…","region":"…"}`.
     @Sendable func postPing(_ request: Request, context: AppRequestContext) async throws -> Response {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > PingPayload.maximumBodySize {
+            metrics.rejected(reason: "body_too_large")
             throw APIError.bodyTooLarge
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: PingPayload.maximumBodySize)
         } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            metrics.rejected(reason: "body_too_large")
             throw APIError.bodyTooLarge
         }
         let payload: PingPayload
         do {
             payload = try PingPayload.decode(Data(buffer: body))
         } catch {
+            metrics.rejected(reason: error.code)
             throw APIError(error)
         }
         return try await record(Ping(instanceID: payload.instanceID, region: payload.region, receivedAtMilliseconds: clock()))
@@ -40,12 +44,14 @@ struct IngestController<Store: UsageStore> {
     @Sendable func getObject(_ request: Request, context: AppRequestContext) async throws -> Response {
         let object = context.parameters.get("object") ?? ""
         guard let idText = UsageBucket.instanceIDText(fromObjectKey: Substring(object)) else {
+            metrics.rejected(reason: "not_found")
             throw APIError(.notFound, code: "not_found", detail: "There is nothing at \(request.uri.path).")
         }
         let ping: Ping
         do {
             ping = try Self.originalPing(instanceIDText: idText, request: request, receivedAt: clock())
         } catch {
+            metrics.rejected(reason: error.code)
             throw APIError(error)
         }
         return try await record(ping)
@@ -73,6 +79,7 @@ struct IngestController<Store: UsageStore> {
 
     func record(_ ping: Ping) async throws -> Response {
         let outcome = try await committer.record(ping)
+        metrics.recorded(firstToday: outcome.firstToday)
         let body = outcome.firstToday ? #"{"recorded":true,"first_today":true}"# : #"{"recorded":true,"first_today":false}"#
         return Response(
             status: .ok,

@@ -79,6 +79,9 @@ struct ReportQuery {
     var after = 30
 
     static let common: Set<String> = ["from", "to", "format"]
+    /// Days before Kubeflow existed or far in the future are refused, so no report runs away.
+    static let plausible = (try! UTCDay(iso8601: "2015-01-01"))...(try! UTCDay(iso8601: "2099-12-31"))
+    static let maximumDays = 3660
 
     init(_ parameters: Hummingbird.Parameters, allowed: Set<String>) throws {
         for (name, _) in parameters where !Self.common.contains(String(name)) && !allowed.contains(String(name)) {
@@ -106,8 +109,14 @@ struct ReportQuery {
         if let cohort = parameters.get("cohort"), cohort != "week" {
             throw APIError(.badRequest, code: "invalid_cohort", detail: "cohort must be week.")
         }
+        for day in [from, to].compactMap({ $0 }) where !Self.plausible.contains(day) {
+            throw APIError(.badRequest, code: "invalid_date", detail: "\(day) is outside the dates reports cover (2015-01-01 to 2099-12-31).")
+        }
         if let from, let to, from > to {
             throw APIError(.badRequest, code: "invalid_range", detail: "from (\(from)) is after to (\(to)).")
+        }
+        if let from, let to, from.distance(to: to) >= Self.maximumDays {
+            throw APIError(.badRequest, code: "range_too_large", detail: "A report covers at most \(Self.maximumDays) days.")
         }
         if let format = parameters.get("format"), format != "csv", format != "json" {
             throw APIError(.badRequest, code: "invalid_format", detail: "format must be json or csv.")
