@@ -114,3 +114,51 @@ import UsageTrackingCore
         }
     }
 }
+
+@Suite struct RetentionServiceTests {
+    @Test func serveWithRetentionPurgesOldDaysInTheBackground() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        let day: Int64 = 86_400_000
+        let today: Int64 = 1_795_910_400_000 + 3_600_000  // 2026-11-29T01:00Z
+        do {
+            let store = try SQLiteUsageStore(path: path, logger: Logger(label: "test"))
+            _ = try await store.record([
+                Ping(instanceID: try InstanceID(validating: "i-0000000a"), region: try Region(validating: "us-west-2"), receivedAtMilliseconds: today - 31 * day),
+                Ping(instanceID: try InstanceID(validating: "i-0000000b"), region: try Region(validating: "us-west-2"), receivedAtMilliseconds: today - 30 * day),
+                Ping(instanceID: try InstanceID(validating: "i-0000000c"), region: try Region(validating: "us-west-2"), receivedAtMilliseconds: today - day),
+            ])
+        }
+        let clock = TestClock(today)
+        try await LiveCollector.run(databasePath: path, clock: clock.read, configure: { $0.retentionDays = 30 }) { collector in
+            // The purge runs once at start, in the background; wait for it.
+            var held = try await collector.store.instanceSummary(InstanceID(validating: "i-0000000a"))
+            for _ in 0..<100 where held != nil {
+                try await Task.sleep(for: .milliseconds(50))
+                held = try await collector.store.instanceSummary(InstanceID(validating: "i-0000000a"))
+            }
+            #expect(held == nil, "31 days old: purged")
+            #expect(try await collector.store.instanceSummary(InstanceID(validating: "i-0000000b")) != nil, "exactly 30 days old: kept")
+            #expect(try await collector.store.instanceSummary(InstanceID(validating: "i-0000000c")) != nil)
+        }
+    }
+
+    @Test func purgeCommandPrintsWhatItRemoved() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("usage.sqlite")
+        let csv = directory.path("old.csv")
+        try "time,instance_id,region\n2020-01-01T00:00:00Z,i-0000000a,us-west-2\n2020-01-02T00:00:00Z,i-0000000a,us-west-2\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        _ = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-csv", csv, "--database", database])
+        let purge = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["purge", "--older-than", "30", "--database", database])
+        #expect(purge.exitCode == 0)
+        #expect(purge.standardOutput.contains("removed 2 day rows before"))
+        #expect(purge.standardOutput.contains("and 1 instances left without any"))
+        let forget = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["forget", "i-0000000a", "--database", database])
+        #expect(forget.standardOutput.contains("nothing was held about i-0000000a"))
+    }
+}
+
+import Logging
+import UsageStore
