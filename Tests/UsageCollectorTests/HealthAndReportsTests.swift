@@ -46,21 +46,4 @@ import UsageCollector
             #expect(accepted.body == "day,active_instances,new_instances,pings\n2026-11-29,1,1,1\n2026-11-30,1,0,0\n2026-12-01,1,0,1\n")
         }
     }
-
-    @Test(arguments: [
-        ("/v1/reports/actives?from=2026-12-01&to=2026-11-01", "invalid_range"),
-        ("/v1/reports/actives?from=2026-13-01", "invalid_date"),
-        ("/v1/reports/actives?window=3", "invalid_window"),
-        ("/v1/reports/actives?region=mars-1", "invalid_region"),
-        ("/v1/reports/actives?format=xml", "invalid_format"),
-    ])
-    func badReportQueriesGet400(_ path: String, _ code: String) async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        try await LiveCollector.run(databasePath: directory.path("usage.sqlite")) { collector in
-            let reply = try await collector.get(path)
-            #expect(reply.status == 400)
-            #expect(reply.json["error"] as? String == code)
-        }
-    }
 }

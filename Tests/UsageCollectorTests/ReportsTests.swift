@@ -98,6 +98,13 @@ import UsageTrackingCore
     }
 
     @Test(arguments: [
+        ("/v1/reports/actives?from=2026-12-01&to=2026-11-01", "invalid_range"),
+        ("/v1/reports/actives?from=2026-13-01", "invalid_date"),
+        ("/v1/reports/actives?window=3", "invalid_window"),
+        ("/v1/reports/actives?region=mars-1", "invalid_region"),
+        ("/v1/reports/actives?format=xml", "invalid_format"),
+        ("/v1/reports/actives?from=0001-01-01&to=9999-12-31", "invalid_date"),
+        ("/v1/reports/actives?from=2020-01-01&to=2099-12-31", "range_too_large"),
         ("/v1/reports/new?from=2026-12-01&to=2026-11-01", "invalid_range"),
         ("/v1/reports/churned?after=0", "invalid_after"),
         ("/v1/reports/churned?after=soon", "invalid_after"),
