@@ -6,6 +6,14 @@ import UsageTrackingCore
 /// The backends the conformance suite runs against.
 enum StoreBackend: String, CaseIterable {
     case sqlite
+    case postgres
+
+    /// SQLite always; PostgreSQL when `USAGE_TEST_POSTGRES_URL` names a server, and always in CI,
+    /// where a missing server then fails the PostgreSQL cases. Without a server elsewhere, the
+    /// `PostgresUsageStoreTests` suite says that these cases were skipped.
+    static var allCases: [StoreBackend] {
+        PostgresTestServer.shouldRun ? [.sqlite, .postgres] : [.sqlite]
+    }
 
     /// A fresh, empty store in a temporary place, and a cleanup to call at the end.
     func makeStore() throws -> (store: any UsageStore, cleanup: @Sendable () -> Void) {
@@ -14,6 +22,15 @@ enum StoreBackend: String, CaseIterable {
             let directory = try TemporaryDirectory()
             let store = try SQLiteUsageStore(path: directory.path("usage.sqlite"), logger: Logger(label: "test"))
             return (store, { directory.remove() })
+        case .postgres:
+            // A database of its own on the test server, created before the store's first use and
+            // dropped at the end (in the background: the process waits for it before exiting).
+            let database = try PostgresTestDatabase()
+            let store = RunningPostgresStore(try PostgresUsageStore(url: database.url, logger: Logger(label: "test")), creating: database)
+            return (store, {
+                store.stop()
+                database.dropInBackground(after: store.migrated)
+            })
         }
     }
 }
