@@ -6,23 +6,31 @@
 #   benchmarks/reports.sh                    # 100,000 instances over 365 days
 #   INSTANCES=10000 DAYS=90 benchmarks/reports.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
 INSTANCES=${INSTANCES:-100000}
 DAYS=${DAYS:-365}
 RUNS=${RUNS:-7}
-OUT=benchmarks/out
-mkdir -p "$OUT"
 
-swift build -c release --scratch-path .build-release --product usage-collector >&2
+build_release usage-collector
 BIN=.build-release/release/usage-collector
 DB="$OUT/reports-$INSTANCES-$DAYS.sqlite"
-if [ ! -f "$DB" ]; then
+# Generated once and kept (benchmarks/out is git-ignored); the .done mark tells a finished one.
+if [ ! -f "$DB.done" ]; then
+    rm -f "$DB" "$DB-wal" "$DB-shm"
     echo "generating $INSTANCES instances over $DAYS days into $DB" >&2
     /usr/bin/time -f "generate: %e s, %M KiB peak" "$BIN" generate --instances "$INSTANCES" --days "$DAYS" --seed 42 --end 2026-11-28 --database "$DB" --log-level error >&2
+    touch "$DB.done"
 fi
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 "$BIN" serve --host 127.0.0.1 --port "$PORT" --database "$DB" --log-level error &
 PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+trap 'stop_pid $PID' EXIT
+wait_http "http://127.0.0.1:$PORT/healthz"
+echo "machine: $(machine_line)"
+echo
 python3 benchmarks/report_timings.py --url "http://127.0.0.1:$PORT" --database "$DB" --runs "$RUNS"
+echo
+echo "The regions report's queries one by one, and two ways to make its slow one fast (\`benchmarks/regions_queries.py\`, same file, same SQLite):"
+echo
+python3 benchmarks/regions_queries.py "$DB"

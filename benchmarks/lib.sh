@@ -1,0 +1,53 @@
+# Shared helpers for the benchmark scripts (sourced, not run).
+# Everything listens on 127.0.0.1; every loop here is bounded.
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT="$ROOT/benchmarks/out"
+mkdir -p "$OUT"
+
+# Builds (incrementally) the release binaries the way the project does: one product at a time
+# into .build-release. Skipped with BENCH_SKIP_BUILD=1 (run-all.sh builds once for all).
+build_release() {
+    [ "${BENCH_SKIP_BUILD:-0}" = 1 ] && return 0
+    local product
+    for product in "$@"; do
+        (cd "$ROOT" && swift build -c release --scratch-path .build-release --product "$product") >&2
+    done
+}
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_http URL [tries]: polls URL (any HTTP answer counts) every 0.1 s, at most `tries` times.
+wait_http() {
+    local url=$1 tries=${2:-300} i
+    for ((i = 0; i < tries; i++)); do
+        if curl -s -o /dev/null --max-time 1 "$url"; then return 0; fi
+        sleep 0.1
+    done
+    echo "no answer from $url after $tries tries" >&2
+    return 1
+}
+
+# stop_pid PID: SIGTERM, up to 10 s for a graceful exit, then SIGKILL.
+stop_pid() {
+    local pid=$1 i
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# machine_line: one line describing the machine, for the tables.
+machine_line() {
+    local model memory
+    model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+    memory=$(free -h | awk '/^Mem:/ {print $2}')
+    echo "$(nproc) cores (${model:-unknown CPU}), $memory memory, $(uname -sr), $(swift --version 2>/dev/null | head -1 | sed 's/ (.*//')"
+}
