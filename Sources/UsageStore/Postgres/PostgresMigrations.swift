@@ -9,10 +9,10 @@
 /// PL/pgSQL function that
 /// 1. locks the instances it touches, in instance-ID order (inserting new ones), so that two
 ///    collectors writing the same instance wait for each other and never deadlock;
-/// 2. computes the rollup contribution of the rows that can change (per instance, the changed days,
-///    widened by the window for the 7- and 28-day windows and to whole weeks for retention;
-///    all rows when the instance's first week may move);
-/// 3. changes the rows exactly as SQLite does, ping by ping;
+/// 2. computes the rollup contribution of the rows that can change (per instance, the changed days
+///    and, for the 7- and 28-day windows, their nearest rows within 28 days; whole weeks for
+///    retention; every row when the instance's first week may move);
+/// 3. changes the rows with the results SQLite's ping-by-ping upserts give;
 /// 4. computes the same contribution again and adds the difference to the rollups in key order.
 /// A rollup is a sum over rows, so after − before is exact however many rows of an instance one
 /// write changes, and concurrent writers only ever add to the rollup rows.

@@ -24,7 +24,7 @@ public final class PostgresUsageStore: UsageStore {
     /// PostgresNIO logs statements and their parameters at debug level: never below info here.
     let queryLogger: Logger
 
-    /// Pings per purge transaction: a purge holds the locks of this many instances at a time.
+    /// Instances per purge transaction: a purge holds the locks of this many instances at a time.
     static let purgeChunk = 5_000
 
     /// Prepares the pool for the database at `url` (nothing connects until ``migrate()`` or until
