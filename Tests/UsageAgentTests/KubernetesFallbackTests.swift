@@ -47,7 +47,8 @@ import UsageTrackingCore
                     environment["NODE_NAME"] = "ip-10-0-1-23.us-west-2.compute.internal"
                     environment["KUBERNETES_SERVICE_HOST"] = "127.0.0.1"
                     environment["KUBERNETES_SERVICE_PORT"] = "\(apiPort)"
-                    let result = try await AgentHarness.run(["--service-account-dir", accountDirectory.path], environment: environment)
+                    // The run's bound is not under test here: give a loaded machine time.
+                    let result = try await AgentHarness.run(["--service-account-dir", accountDirectory.path, "--timeout", "120"], environment: environment, timeout: 180)
                     let stored = try await collector.storedDays()
                     let summary = try await collector.store.instanceSummary(InstanceID(validating: AgentHarness.instanceID))
                     return (result, apiLog.all, stored, summary?.region)
