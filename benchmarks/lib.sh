@@ -49,5 +49,5 @@ machine_line() {
     local model memory
     model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
     memory=$(free -h | awk '/^Mem:/ {print $2}')
-    echo "$(nproc) cores (${model:-unknown CPU}), $memory memory, $(uname -sr), $(swift --version 2>/dev/null | head -1 | sed 's/ (.*//')"
+    echo "$(nproc) cores (${model:-unknown CPU}), $memory memory, $(uname -sr), $(swift --version 2>/dev/null | head -1 | sed 's/ (.*//'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), $(date -u +%Y-%m-%d)"
 }

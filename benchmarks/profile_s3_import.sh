@@ -25,7 +25,7 @@ perf report -i "$WORK/perf.data" --stdio --children --sort sym -g none 2>/dev/nu
 perf report -i "$WORK/perf.data" --stdio --no-children --sort sym -g none 2>/dev/null | grep -E '^ +[0-9]' \
     | swift demangle --simplified > "$WORK/self.txt" || true
 share() { grep -m1 -F "$1" "$WORK/children.txt" | awk '{print $1}'; }
-echo "\`perf record -e cpu-clock --call-graph dwarf\` on one \`import-s3-logs\` of $(basename "$LOG") ($(grep -E '^(records read|\(instance, day\) rows)' "$WORK/summary.txt" | tr '\n' ';' | sed 's/;$//; s/;/; /g')); share of the process's CPU samples, callees included:"
+echo "\`perf record -e cpu-clock --call-graph dwarf\` on one \`import-s3-logs\` of $(basename "$LOG") ($(grep -E '^(records read|\(instance, day\) rows)' "$WORK/summary.txt" | tr -s ' ' | tr '\n' ';' | sed 's/;$//; s/;/; /g')); share of the process's CPU samples, callees included:"
 echo
 echo "| phase | share |"
 echo "| --- | ---: |"

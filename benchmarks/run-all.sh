@@ -2,13 +2,13 @@
 # Runs every benchmark and rewrites its table in BENCHMARKS.md (between the <!-- BEGIN name --> and
 # <!-- END name --> markers); the prose around the tables is kept.
 #
-#   benchmarks/run-all.sh                    # machine, reports, s3_import, ingest, trigger_cost, agent
+#   benchmarks/run-all.sh                    # every section (see NAMES below)
 #   benchmarks/run-all.sh ingest agent       # only these
 # Each benchmark's own settings (RUNS, DURATION, INSTANCES, S3_LINES, ...) pass through the environment.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 NAMES=("$@")
-[ ${#NAMES[@]} -gt 0 ] || NAMES=(reports s3_import ingest trigger_cost agent)
+[ ${#NAMES[@]} -gt 0 ] || NAMES=(reports s3_import profile_s3_import ingest profile_ingest ingest_malloc trigger_cost agent)
 
 # Build once, incrementally, the way the project does; the scripts then skip their own builds.
 build_release usage-collector usage-agent
