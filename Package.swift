@@ -142,7 +142,10 @@ let package = Package(
         .testTarget(name: "UsageTrackingCoreTests", dependencies: ["UsageTrackingCore"]),
         .testTarget(
             name: "UsageStoreTests",
-            dependencies: ["UsageStore", "UsageTrackingCore", "UsageImport", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "UsageStore", "UsageTrackingCore", "UsageImport",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "UsageCollectorTests",

@@ -17,18 +17,45 @@ import UsageTrackingCore
         }
     }
 
-    /// What the store should hold: per (instance, day) the region and pings.
+    /// What the store should hold: per (instance, day) the region and pings, and per instance its
+    /// latest region (that of its latest day; a ping naming none does not erase a known one).
     struct Oracle {
         var rows: [Int: [Int: (region: String?, pings: Int)]] = [:]
+        var latest: [Int: (day: Int, region: String?)] = [:]
 
+        /// A live ping: the day's count grows by one.
         mutating func record(_ instance: Int, day: Int, region: String?) {
+            write(instance, day: day, region: region) { $0 + 1 }
+        }
+
+        /// An imported aggregate of one ping: merged, the larger count stays.
+        mutating func merge(_ instance: Int, day: Int, region: String?) {
+            write(instance, day: day, region: region) { max($0, 1) }
+        }
+
+        mutating func write(_ instance: Int, day: Int, region: String?, pings: (Int) -> Int) {
             var days = rows[instance, default: [:]]
             if let existing = days[day] {
-                days[day] = (existing.region ?? region, existing.pings + 1)
+                days[day] = (existing.region ?? region, pings(existing.pings))
             } else {
                 days[day] = (region, 1)
             }
             rows[instance] = days
+            if let known = latest[instance] {
+                latest[instance] = day >= known.day ? (day, region ?? known.region) : (known.day, known.region ?? region)
+            } else {
+                latest[instance] = (day, region)
+            }
+        }
+
+        mutating func forget(_ instance: Int) {
+            rows[instance] = nil
+            latest[instance] = nil
+        }
+
+        /// Instances first seen on `day` whose latest region is `region` (all with `nil`).
+        func new(day: Int, region: String?) -> Int {
+            rows.keys.filter { firstDay($0) == day && (region == nil || (latest[$0]!.region ?? "unknown") == region) }.count
         }
 
         func scope(_ region: String?, matches filter: String?) -> Bool {
@@ -57,26 +84,44 @@ import UsageTrackingCore
         var oracle = Oracle()
         let regions: [String?] = ["us-west-2", "eu-west-1", "cn-north-1", nil]
         // Each instance keeps a home region, but some pings name none.
+        // Most batches are live pings; some are imports, merged (one aggregate per (instance, day)).
+        // A few instances move to another region now and then.
         var batch: [Ping] = []
+        var imported = random.next(3) == 0
         for _ in 0..<600 {
             let instance = random.next(40)
             let day = random.next(70)
-            let home = regions[instance % 3]
+            let home = regions[(instance + (random.next(10) == 0 ? 1 : 0)) % 3]
             let region = random.next(5) == 0 ? nil : home
-            batch.append(Sample.ping(instance, day: day, hour: Int64(random.next(24)), region: region))
-            oracle.record(instance, day: day, region: region)
+            let ping = Sample.ping(instance, day: day, hour: Int64(random.next(24)), region: region)
+            if imported {
+                guard !batch.contains(where: { $0.instanceID == ping.instanceID && $0.day == ping.day }) else { continue }
+                oracle.merge(instance, day: day, region: region)
+            } else {
+                oracle.record(instance, day: day, region: region)
+            }
+            batch.append(ping)
             if batch.count == 1 + random.next(25) {
-                _ = try await store.record(batch)
+                if imported {
+                    _ = try await store.merge(batch.map(DayAggregate.init))
+                } else {
+                    _ = try await store.record(batch)
+                }
                 batch = []
+                imported = random.next(3) == 0
             }
         }
-        _ = try await store.record(batch)
+        if imported {
+            _ = try await store.merge(batch.map(DayAggregate.init))
+        } else {
+            _ = try await store.record(batch)
+        }
         // Erase a few instances.
         for _ in 0..<3 {
             let instance = random.next(40)
             let removed = try await store.forget(Sample.id(instance))
             #expect(removed == (oracle.rows[instance].map { $0.count + 1 } ?? 0))
-            oracle.rows[instance] = nil
+            oracle.forget(instance)
         }
         try await compare(store, oracle)
         // The rollups rebuilt from the rows give the same answers as those the triggers kept.
@@ -104,8 +149,11 @@ import UsageTrackingCore
                 #expect(days.map(\.pings) == (first...last).map { oracle.pings(day: $0, region: region) }, "pings, region \(region ?? "*")")
             }
         }
-        let new = try await store.newInstances(from: Sample.day(first), to: Sample.day(last), region: nil)
-        #expect(new.map(\.count) == (first...last).map { day in oracle.rows.keys.filter { oracle.firstDay($0) == day }.count })
+        for region in [nil, "us-west-2", "eu-west-1", "cn-north-1"] as [String?] {
+            let filter = try region.map { try Region(validating: $0) }
+            let new = try await store.newInstances(from: Sample.day(first), to: Sample.day(last), region: filter)
+            #expect(new.map(\.count) == (first...last).map { oracle.new(day: $0, region: region) }, "new, region \(region ?? "*")")
+        }
         let churned = try await store.churned(after: 5, from: Sample.day(first), to: Sample.day(last), region: nil)
         #expect(churned.map(\.count) == (first...last).map { day in oracle.rows.keys.filter { oracle.lastDay($0) == day - 5 }.count })
         let cohorts = try await store.retention(from: nil, to: nil)
@@ -127,6 +175,9 @@ import UsageTrackingCore
             #expect(row.active7d == oracle.actives(window: 7, day: last, region: region), "\(row.region)")
             #expect(row.active28d == oracle.actives(window: 28, day: last, region: region), "\(row.region)")
             #expect(row.pings == (first...last).map { oracle.pings(day: $0, region: region) }.reduce(0, +), "\(row.region)")
+            #expect(row.new == (first...last).map { oracle.new(day: $0, region: region) }.reduce(0, +), "new, \(row.region)")
         }
+        let expectedRegions = Set(oracle.rows.values.flatMap { $0.values.map { $0.region ?? "unknown" } })
+        #expect(Set(regions.regions.map(\.region)).isSuperset(of: expectedRegions))
     }
 }

@@ -38,7 +38,10 @@ enum SQLiteMigrations {
         migrator.registerMigration("2026-11-29-003-report-rollups") { db in
             try db.execute(sql: SQLiteRollups.schema)
             try db.execute(sql: SQLiteRollups.orderedView)
-            try db.execute(sql: SQLiteRollups.rebuild)
+            try db.execute(sql: SQLiteRollups.rebuildRows)
+        }
+        migrator.registerMigration("2026-11-29-004-batched-rollups") { db in
+            try db.execute(sql: SQLiteRollups.migration004)
         }
         return migrator
     }

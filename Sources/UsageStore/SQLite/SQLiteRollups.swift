@@ -1,8 +1,10 @@
-/// The report rollups of the SQLite store, kept exact by triggers in the same transaction as
-/// every write, so reports read a few hundred rows instead of every (instance, day).
+/// The report rollups of the SQLite store, kept exact in the same transaction as every write
+/// (by ``SQLiteDayWriter`` for new and changed day rows, by triggers for deletions and for
+/// `instances`), so reports read a few hundred rows instead of every (instance, day).
 ///
-/// - `daily_rollup(scope, day, active, pings)`: distinct instances and pings per day; `scope` is
-///   `*` for all regions, else a region code, or `unknown` for pings that named none.
+/// - `daily_rollup(scope, day, active, pings, new)`: distinct instances and pings per day, and
+///   instances first seen that day; `scope` is `*` for all regions, else a region code, or
+///   `unknown` for pings that named none (for `new`: the instance's latest region).
 /// - `window_delta(window, scope, day, delta)`: for the 7- and 28-day windows, a difference
 ///   array: the distinct instances active over the window ending on day D is the sum of `delta`
 ///   over days ≤ D. An instance active on day t covers windows ending on t … t+W-1; inserting t
@@ -63,7 +65,7 @@ enum SQLiteRollups {
             """
     }
 
-    /// The tables and triggers (migration 003).
+    /// The tables and triggers of migration 003 (as shipped: migrations never change).
     static let schema: String = """
         CREATE TABLE daily_rollup (
             scope TEXT NOT NULL,
@@ -87,20 +89,16 @@ enum SQLiteRollups {
         ) WITHOUT ROWID;
         CREATE INDEX instances_by_last_day ON instances (last_day);
 
-        \(triggers)
+        \(rowTriggers003)
         """
 
-    /// The triggers that keep the rollups exact on every write.
-    static let triggers: String = """
+    /// Migration 003's per-row triggers on `instance_days`. Migration 004 replaced those on
+    /// insert and update with ``SQLiteDayWriter``, which sums a transaction's changes first.
+    static let rowTriggers003: String = """
         CREATE TRIGGER instance_days_inserted AFTER INSERT ON instance_days BEGIN
             \(membership(row: "NEW", regional: false, sign: 1))
             \(membership(row: "NEW", regional: true, sign: 1))
             \(retentionWeek(row: "NEW", sign: 1))
-        END;
-        CREATE TRIGGER instance_days_deleted AFTER DELETE ON instance_days BEGIN
-            \(membership(row: "OLD", regional: false, sign: -1))
-            \(membership(row: "OLD", regional: true, sign: -1))
-            \(retentionWeek(row: "OLD", sign: -1))
         END;
         CREATE TRIGGER instance_days_pinged AFTER UPDATE OF pings ON instance_days BEGIN
             UPDATE daily_rollup SET pings = pings + NEW.pings - OLD.pings WHERE scope = '*' AND day = NEW.day;
@@ -112,6 +110,33 @@ enum SQLiteRollups {
             \(membership(row: "OLD", regional: true, sign: -1))
             \(membership(row: "NEW", regional: true, sign: 1))
         END;
+        \(deletionTrigger)
+        \(cohortTrigger)
+        """
+
+    /// Migration 004: the insert and update triggers go (``SQLiteDayWriter`` does their work),
+    /// and `daily_rollup` gains `new`, the instances whose first day it is (for `*`) or whose
+    /// latest region the scope is, kept by triggers on `instances`.
+    static let migration004: String = """
+        DROP TRIGGER IF EXISTS instance_days_inserted;
+        DROP TRIGGER IF EXISTS instance_days_pinged;
+        DROP TRIGGER IF EXISTS instance_days_region_changed;
+        ALTER TABLE daily_rollup ADD COLUMN new INTEGER NOT NULL DEFAULT 0;
+        \(instanceTriggers)
+        \(rebuildNew)
+        """
+
+    /// A day row deleted (erasure, retention) leaves every rollup.
+    static let deletionTrigger: String = """
+        CREATE TRIGGER instance_days_deleted AFTER DELETE ON instance_days BEGIN
+            \(membership(row: "OLD", regional: false, sign: -1))
+            \(membership(row: "OLD", regional: true, sign: -1))
+            \(retentionWeek(row: "OLD", sign: -1))
+        END;
+        """
+
+    /// An instance whose first day moves to another week moves its retention cells to that cohort.
+    static let cohortTrigger: String = """
         CREATE TRIGGER instances_cohort_changed AFTER UPDATE OF first_day ON instances
         WHEN \(monday("OLD.first_day")) != \(monday("NEW.first_day")) BEGIN
             INSERT INTO retention_weeks (cohort, week, instances)
@@ -123,16 +148,46 @@ enum SQLiteRollups {
         END;
         """
 
+    /// Adds `sign` to the `new` count of an instance row's first day, for all regions and for
+    /// its latest region.
+    static func newCount(row: String, sign: Int) -> String {
+        ["'*'", scopeOf(row)].map { scope in """
+            INSERT INTO daily_rollup (scope, day, active, pings, new) VALUES (\(scope), \(row).first_day, 0, 0, \(sign))
+            ON CONFLICT (scope, day) DO UPDATE SET new = new + excluded.new;
+            """ }.joined(separator: "\n")
+    }
+
+    /// Keep `daily_rollup.new` exact as instances come, go, and change first day or region.
+    static let instanceTriggers: String = """
+        CREATE TRIGGER instances_inserted AFTER INSERT ON instances BEGIN
+            \(newCount(row: "NEW", sign: 1))
+        END;
+        CREATE TRIGGER instances_deleted AFTER DELETE ON instances BEGIN
+            \(newCount(row: "OLD", sign: -1))
+        END;
+        CREATE TRIGGER instances_moved AFTER UPDATE OF first_day, region ON instances
+        WHEN OLD.first_day != NEW.first_day OR OLD.region IS NOT NEW.region BEGIN
+            \(newCount(row: "OLD", sign: -1))
+            \(newCount(row: "NEW", sign: 1))
+        END;
+        """
+
+    /// The triggers in force since migration 004.
+    static let triggers = deletionTrigger + "\n" + cohortTrigger + "\n" + instanceTriggers
+
     static let dropTriggers = """
         DROP TRIGGER IF EXISTS instance_days_inserted;
         DROP TRIGGER IF EXISTS instance_days_deleted;
         DROP TRIGGER IF EXISTS instance_days_pinged;
         DROP TRIGGER IF EXISTS instance_days_region_changed;
         DROP TRIGGER IF EXISTS instances_cohort_changed;
+        DROP TRIGGER IF EXISTS instances_inserted;
+        DROP TRIGGER IF EXISTS instances_deleted;
+        DROP TRIGGER IF EXISTS instances_moved;
         """
 
-    /// Recomputes every rollup from the rows (after a bulk load, or for a check).
-    static let rebuild: String = """
+    /// Recomputes the rollups of the day rows from the rows (migration 003 shipped with this).
+    static let rebuildRows: String = """
         DELETE FROM daily_rollup;
         DELETE FROM window_delta;
         DELETE FROM retention_weeks;
@@ -153,6 +208,20 @@ enum SQLiteRollups {
             JOIN instances i ON i.instance_id = w.instance_id
             GROUP BY 1, 2;
         """
+
+    /// Recomputes `daily_rollup.new` from `instances`.
+    static let rebuildNew: String = """
+        UPDATE daily_rollup SET new = 0 WHERE new != 0;
+        INSERT INTO daily_rollup (scope, day, active, pings, new)
+            SELECT '*', first_day, 0, 0, count(*) FROM instances WHERE 1 GROUP BY first_day
+            ON CONFLICT (scope, day) DO UPDATE SET new = excluded.new;
+        INSERT INTO daily_rollup (scope, day, active, pings, new)
+            SELECT coalesce(region, 'unknown'), first_day, 0, 0, count(*) FROM instances WHERE 1 GROUP BY 1, first_day
+            ON CONFLICT (scope, day) DO UPDATE SET new = excluded.new;
+        """
+
+    /// Recomputes every rollup from the rows (after a bulk load, or for a check).
+    static let rebuild = rebuildRows + "\n" + rebuildNew
 
     /// Rows ordered per instance and scope with their previous day, for the window rebuild.
     static let orderedView = """

@@ -70,96 +70,59 @@ public final class SQLiteUsageStore: UsageStore {
     public func record(_ pings: [Ping]) async throws -> [RecordOutcome] {
         guard !pings.isEmpty else { return [] }
         return try await pool.write { db in
-            // The instance first, so the rollup triggers of its day row see its first day.
-            let upsertInstance = try db.cachedStatement(sql: """
-                INSERT INTO instances (instance_id, first_day, last_day, region)
-                VALUES (?, ?, ?, ?)
-                ON CONFLICT (instance_id) DO UPDATE SET
-                    first_day = min(first_day, excluded.first_day),
-                    last_day = max(last_day, excluded.last_day),
-                    region = CASE WHEN excluded.last_day >= last_day THEN coalesce(excluded.region, region)
-                                  ELSE coalesce(region, excluded.region) END
-                """)
-            // A day keeps the first region named for it; a later ping fills in an unknown one.
-            let upsertDay = try db.cachedStatement(sql: """
-                INSERT INTO instance_days (instance_id, day, region, first_seen_ms, last_seen_ms, pings)
-                VALUES (?, ?, ?, ?, ?, 1)
-                ON CONFLICT (instance_id, day) DO UPDATE SET
-                    pings = pings + 1,
-                    first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
-                    last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
-                    region = coalesce(region, excluded.region)
-                RETURNING pings
-                """)
-            var outcomes: [RecordOutcome] = []
-            outcomes.reserveCapacity(pings.count)
-            for ping in pings {
-                let day = ping.day.daysSinceEpoch
-                let region = ping.region?.code
-                let instance = self.key(ping.instanceID)
-                try upsertInstance.execute(arguments: [instance, day, day, region])
-                let count = try Int.fetchOne(upsertDay, arguments: [
-                    instance, day, region, ping.receivedAtMilliseconds, ping.receivedAtMilliseconds,
-                ]) ?? 0
-                outcomes.append(RecordOutcome(firstToday: count == 1))
+            var writer = try SQLiteDayWriter(db)
+            let outcomes = try pings.map { ping in
+                let row = SQLiteDayWriter.Row(
+                    instance: self.key(ping.instanceID), day: ping.day.daysSinceEpoch, region: ping.region?.code,
+                    firstSeen: ping.receivedAtMilliseconds, lastSeen: ping.receivedAtMilliseconds, pings: 1
+                )
+                let (_, count) = try writer.write(row, .add)
+                return RecordOutcome(firstToday: count == 1)
             }
+            try writer.finish()
             return outcomes
         }
     }
 
     public func merge(_ days: [DayAggregate]) async throws -> MergeSummary {
+        try await merge(days, maintainingRollups: true)
+    }
+
+    func merge(_ days: [DayAggregate], maintainingRollups: Bool) async throws -> MergeSummary {
         guard !days.isEmpty else { return MergeSummary() }
+        // In key order, so consecutive writes touch the same B-tree pages.
+        let rows = days.map { aggregate in
+            SQLiteDayWriter.Row(
+                instance: key(aggregate.instanceID), day: aggregate.day.daysSinceEpoch, region: aggregate.region?.code,
+                firstSeen: aggregate.firstSeenMilliseconds, lastSeen: aggregate.lastSeenMilliseconds, pings: aggregate.pings
+            )
+        }.sorted { ($0.instance, $0.day) < ($1.instance, $1.day) }
         return try await pool.write { db in
-            let upsertInstance = try db.cachedStatement(sql: """
-                INSERT INTO instances (instance_id, first_day, last_day, region) VALUES (?, ?, ?, ?)
-                ON CONFLICT (instance_id) DO UPDATE SET
-                    first_day = min(first_day, excluded.first_day),
-                    last_day = max(last_day, excluded.last_day),
-                    region = CASE WHEN excluded.last_day >= last_day THEN coalesce(excluded.region, region)
-                                  ELSE coalesce(region, excluded.region) END
-                """)
-            let exists = try db.cachedStatement(sql: "SELECT 1 FROM instance_days WHERE instance_id = ? AND day = ?")
-            let upsertDay = try db.cachedStatement(sql: """
-                INSERT INTO instance_days (instance_id, day, region, first_seen_ms, last_seen_ms, pings)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (instance_id, day) DO UPDATE SET
-                    pings = max(pings, excluded.pings),
-                    first_seen_ms = min(first_seen_ms, excluded.first_seen_ms),
-                    last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
-                    region = coalesce(region, excluded.region)
-                WHERE excluded.pings > pings OR excluded.first_seen_ms < first_seen_ms
-                   OR excluded.last_seen_ms > last_seen_ms OR (region IS NULL AND excluded.region IS NOT NULL)
-                """)
+            var writer = try SQLiteDayWriter(db, maintainsRollups: maintainingRollups)
             var summary = MergeSummary()
-            for aggregate in days {
-                let instance = self.key(aggregate.instanceID)
-                let day = aggregate.day.daysSinceEpoch
-                try upsertInstance.execute(arguments: [instance, day, day, aggregate.region?.code])
-                let existed = try Int.fetchOne(exists, arguments: [instance, day]) != nil
-                try upsertDay.execute(arguments: [
-                    instance, day, aggregate.region?.code, aggregate.firstSeenMilliseconds, aggregate.lastSeenMilliseconds, aggregate.pings,
-                ])
-                if !existed {
-                    summary.inserted += 1
-                } else if db.changesCount > 0 {
-                    summary.updated += 1
-                } else {
-                    summary.unchanged += 1
+            for row in rows {
+                switch try writer.write(row, .merge).0 {
+                case .inserted: summary.inserted += 1
+                case .updated: summary.updated += 1
+                case .unchanged: summary.unchanged += 1
                 }
             }
+            try writer.finish()
             return summary
         }
     }
 
-    /// Loads many batches fast: the rollup triggers are off while `load` merges its batches (each
-    /// batch still one durable transaction), then the rollups are rebuilt once. A load interrupted
-    /// by a crash is finished (triggers back, rollups rebuilt) the next time the store opens.
+    /// Loads many batches into a store that is new or small beside them: the rollups are not kept
+    /// while `load` merges its batches (each batch still one durable transaction), then they are
+    /// rebuilt once from all rows. A load interrupted by a crash is finished (triggers back,
+    /// rollups rebuilt) the next time the store opens. Imports into a store in use keep the
+    /// rollups as they go instead (`merge`), at a cost that grows with the import, not the store.
     public func bulkMerge(_ load: (_ merge: @escaping @Sendable ([DayAggregate]) async throws -> MergeSummary) async throws -> Void) async throws {
         try await pool.write { db in
             try db.execute(sql: SQLiteRollups.dropTriggers)
             try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('rollups', 'stale') ON CONFLICT (name) DO UPDATE SET value = 'stale'")
         }
-        try await load { batch in try await self.merge(batch) }
+        try await load { batch in try await self.merge(batch, maintainingRollups: false) }
         try await restoreRollups()
     }
 
@@ -241,14 +204,17 @@ public final class SQLiteUsageStore: UsageStore {
             guard let (start, end) = try Self.range(db, scope: "*", from: from, to: to) else {
                 return RegionsReport(from: from, to: to, regions: [])
             }
-            let scopes = try String.fetchAll(db, sql: "SELECT DISTINCT scope FROM daily_rollup WHERE scope != '*' AND active > 0")
+            let scopes = try String.fetchAll(db, sql: "SELECT DISTINCT scope FROM daily_rollup WHERE scope != '*' AND (active > 0 OR new > 0)")
             let arguments: StatementArguments = [start.daysSinceEpoch, end.daysSinceEpoch]
-            let pings = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
-                SELECT scope, sum(pings) AS pings FROM daily_rollup WHERE scope != '*' AND day BETWEEN ? AND ? GROUP BY scope
-                """, arguments: arguments).map { ($0["scope"] as String, $0["pings"] as Int) })
-            let new = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
-                SELECT coalesce(region, 'unknown') AS scope, count(*) AS n FROM instances WHERE first_day BETWEEN ? AND ? GROUP BY 1
-                """, arguments: arguments).map { ($0["scope"] as String, $0["n"] as Int) })
+            var pings: [String: Int] = [:]
+            var new: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT scope, sum(pings) AS pings, sum(new) AS new FROM daily_rollup
+                WHERE scope != '*' AND day BETWEEN ? AND ? GROUP BY scope
+                """, arguments: arguments) {
+                pings[row["scope"]] = row["pings"]
+                new[row["scope"]] = row["new"]
+            }
             let daily = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
                 SELECT scope, active FROM daily_rollup WHERE scope != '*' AND day = ?
                 """, arguments: [end.daysSinceEpoch]).map { ($0["scope"] as String, $0["active"] as Int) })
@@ -318,13 +284,11 @@ public final class SQLiteUsageStore: UsageStore {
 
     /// Instances per first day in the range; with `region`, those whose latest region it is.
     static func firstDays(_ db: Database, region: Region?, from: UTCDay, to: UTCDay) throws -> [Int: Int] {
-        let regionClause = region == nil ? "" : "AND region = :region"
         var counts: [Int: Int] = [:]
         for row in try Row.fetchAll(db, sql: """
-            SELECT first_day, count(*) AS n FROM instances
-            WHERE first_day BETWEEN :start AND :end \(regionClause) GROUP BY first_day
-            """, arguments: ["start": from.daysSinceEpoch, "end": to.daysSinceEpoch, "region": region?.code]) {
-            counts[row["first_day"]] = row["n"]
+            SELECT day, new FROM daily_rollup WHERE scope = ? AND day BETWEEN ? AND ? AND new != 0
+            """, arguments: [region?.code ?? "*", from.daysSinceEpoch, to.daysSinceEpoch]) {
+            counts[row["day"]] = row["new"]
         }
         return counts
     }

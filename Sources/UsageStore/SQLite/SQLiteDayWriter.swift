@@ -1,0 +1,221 @@
+import GRDB
+
+/// Writes (instance, day) rows and keeps the report rollups exact in the same transaction.
+///
+/// Each row is read, changed in Swift and written back; what the change does to the rollups is
+/// summed in a ``RollupChanges`` and written once per rollup row when the transaction's rows are
+/// done. A batch of pings on one day thus costs a handful of rollup upserts instead of several per
+/// ping (per-row triggers did that, and were most of the ingest path's cost: BENCHMARKS.md).
+///
+/// Deletions (erasure, retention) and changes to `instances` still go through triggers
+/// (`SQLiteRollups.triggers`): they are rare, or touch one row per instance.
+struct SQLiteDayWriter {
+    /// How a write combines with a row already stored: a live ping adds one to the count; an
+    /// import merges, keeping the larger count, so importing the same data twice changes nothing.
+    enum Combine {
+        case add
+        case merge
+    }
+
+    enum Outcome {
+        case inserted
+        case updated
+        case unchanged
+    }
+
+    /// The row as the write has it (for `add`, `pings` is what to add).
+    struct Row {
+        var instance: String
+        var day: Int
+        var region: String?
+        var firstSeen: Int64
+        var lastSeen: Int64
+        var pings: Int
+    }
+
+    let db: Database
+    /// Off during a bulk load, whose rollups are rebuilt once at the end.
+    let maintainsRollups: Bool
+    var changes = RollupChanges()
+
+    let upsertInstance: Statement
+    let selectDay: Statement
+    let insertDay: Statement
+    let updateDay: Statement
+    let neighbours: Statement
+
+    init(_ db: Database, maintainsRollups: Bool = true) throws {
+        self.db = db
+        self.maintainsRollups = maintainsRollups
+        // The instance first, so its first day is known for the retention cohort of a new day row.
+        upsertInstance = try db.cachedStatement(sql: """
+            INSERT INTO instances (instance_id, first_day, last_day, region) VALUES (?, ?, ?, ?)
+            ON CONFLICT (instance_id) DO UPDATE SET
+                first_day = min(first_day, excluded.first_day),
+                last_day = max(last_day, excluded.last_day),
+                region = CASE WHEN excluded.last_day >= last_day THEN coalesce(excluded.region, region)
+                              ELSE coalesce(region, excluded.region) END
+            RETURNING first_day
+            """)
+        selectDay = try db.cachedStatement(sql: """
+            SELECT region, first_seen_ms, last_seen_ms, pings FROM instance_days WHERE instance_id = ? AND day = ?
+            """)
+        insertDay = try db.cachedStatement(sql: """
+            INSERT INTO instance_days (instance_id, day, region, first_seen_ms, last_seen_ms, pings) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        updateDay = try db.cachedStatement(sql: """
+            UPDATE instance_days SET region = ?, first_seen_ms = ?, last_seen_ms = ?, pings = ? WHERE instance_id = ? AND day = ?
+            """)
+        // The instance's other days around :day, among all its rows and among those of one region
+        // (`IS`, so NULL finds the rows of no region), and whether it has another day in :day's week.
+        neighbours = try db.cachedStatement(sql: """
+            SELECT
+                (SELECT day FROM instance_days WHERE instance_id = :i AND day < :day ORDER BY day DESC LIMIT 1),
+                (SELECT day FROM instance_days WHERE instance_id = :i AND day > :day ORDER BY day LIMIT 1),
+                (SELECT day FROM instance_days WHERE instance_id = :i AND day < :day AND region IS :region ORDER BY day DESC LIMIT 1),
+                (SELECT day FROM instance_days WHERE instance_id = :i AND day > :day AND region IS :region ORDER BY day LIMIT 1),
+                EXISTS (SELECT 1 FROM instance_days WHERE instance_id = :i AND day BETWEEN :week AND :week + 6 AND day != :day)
+            """)
+    }
+
+    /// Writes one row: the instance's summary, then the day row, and notes the rollups' change.
+    mutating func write(_ row: Row, _ combine: Combine) throws -> (Outcome, pings: Int) {
+        let firstDay = try Int.fetchOne(upsertInstance, arguments: [row.instance, row.day, row.day, row.region]) ?? row.day
+        guard let stored = try GRDB.Row.fetchOne(selectDay, arguments: [row.instance, row.day]) else {
+            try insertDay.execute(arguments: [row.instance, row.day, row.region, row.firstSeen, row.lastSeen, row.pings])
+            if maintainsRollups {
+                let around = try self.around(row.instance, day: row.day, region: row.region)
+                changes.membership(day: row.day, scope: "*", pings: row.pings, previous: around.previous, next: around.next, sign: 1)
+                changes.membership(day: row.day, scope: RollupChanges.scope(row.region), pings: row.pings,
+                                   previous: around.previousInRegion, next: around.nextInRegion, sign: 1)
+                if !around.otherDayInWeek {
+                    changes.retention[RollupChanges.CohortWeek(cohort: RollupChanges.monday(firstDay), week: RollupChanges.monday(row.day)), default: 0] += 1
+                }
+            }
+            return (.inserted, row.pings)
+        }
+        let oldRegion: String? = stored["region"]
+        let oldPings: Int = stored["pings"]
+        let oldFirst: Int64 = stored["first_seen_ms"]
+        let oldLast: Int64 = stored["last_seen_ms"]
+        // A day keeps the first region named for it; a later ping fills in an unknown one.
+        let region = oldRegion ?? row.region
+        let pings = combine == .add ? oldPings + row.pings : max(oldPings, row.pings)
+        let first = min(oldFirst, row.firstSeen)
+        let last = max(oldLast, row.lastSeen)
+        guard region != oldRegion || pings != oldPings || first != oldFirst || last != oldLast else {
+            return (.unchanged, oldPings)
+        }
+        try updateDay.execute(arguments: [region, first, last, pings, row.instance, row.day])
+        if maintainsRollups {
+            changes.addPings(day: row.day, scope: "*", pings - oldPings)
+            if region == oldRegion {
+                changes.addPings(day: row.day, scope: RollupChanges.scope(region), pings - oldPings)
+            } else {
+                // Unknown became known: the day moves from the `unknown` scope to its region's.
+                let before = try around(row.instance, day: row.day, region: oldRegion)
+                let after = try around(row.instance, day: row.day, region: region)
+                changes.membership(day: row.day, scope: RollupChanges.scope(oldRegion), pings: oldPings,
+                                   previous: before.previousInRegion, next: before.nextInRegion, sign: -1)
+                changes.membership(day: row.day, scope: RollupChanges.scope(region), pings: pings,
+                                   previous: after.previousInRegion, next: after.nextInRegion, sign: 1)
+            }
+        }
+        return (.updated, pings)
+    }
+
+    /// Writes the rollup changes summed so far (call once, after the last row of the transaction).
+    func finish() throws {
+        if maintainsRollups { try changes.apply(db) }
+    }
+
+    struct Around {
+        var previous: Int?
+        var next: Int?
+        var previousInRegion: Int?
+        var nextInRegion: Int?
+        var otherDayInWeek: Bool
+    }
+
+    /// The instance's neighbouring days of `day`, not counting `day` itself.
+    func around(_ instance: String, day: Int, region: String?) throws -> Around {
+        let row = try GRDB.Row.fetchOne(neighbours, arguments: [
+            "i": instance, "day": day, "region": region, "week": RollupChanges.monday(day),
+        ])
+        return Around(previous: row?[0], next: row?[1], previousInRegion: row?[2], nextInRegion: row?[3], otherDayInWeek: row?[4] ?? false)
+    }
+}
+
+/// Changes to the report rollups (see ``SQLiteRollups``), summed per rollup row in memory.
+struct RollupChanges {
+    struct ScopeDay: Hashable {
+        var scope: String
+        var day: Int
+    }
+
+    struct WindowDay: Hashable {
+        var window: Int
+        var scope: String
+        var day: Int
+    }
+
+    struct CohortWeek: Hashable {
+        var cohort: Int
+        var week: Int
+    }
+
+    var daily: [ScopeDay: (active: Int, pings: Int)] = [:]
+    var windows: [WindowDay: Int] = [:]
+    var retention: [CohortWeek: Int] = [:]
+
+    /// A row's regional scope: its region, or `unknown`.
+    static func scope(_ region: String?) -> String { region ?? "unknown" }
+
+    /// The Monday that starts the ISO week of a day number (1970-01-01 was a Thursday).
+    static func monday(_ day: Int) -> Int { day - ((day + 3) % 7 + 7) % 7 }
+
+    mutating func addPings(day: Int, scope: String, _ pings: Int) {
+        guard pings != 0 else { return }
+        daily[ScopeDay(scope: scope, day: day), default: (0, 0)].pings += pings
+    }
+
+    /// Adds (`sign` 1) or removes (-1) a day's membership in one scope: the daily count, and the
+    /// windows it newly covers between the instance's neighbouring days `previous` and `next` in
+    /// that scope: [max(day, previous + W), min(day + W - 1, next - 1)].
+    mutating func membership(day: Int, scope: String, pings: Int, previous: Int?, next: Int?, sign: Int) {
+        let key = ScopeDay(scope: scope, day: day)
+        daily[key, default: (0, 0)].active += sign
+        daily[key, default: (0, 0)].pings += sign * pings
+        for window in SQLiteRollups.windows {
+            let start = max(day, previous.map { $0 + window } ?? day)
+            let end = min(day + window - 1, (next ?? day + window) - 1)
+            guard start <= end else { continue }
+            windows[WindowDay(window: window, scope: scope, day: start), default: 0] += sign
+            windows[WindowDay(window: window, scope: scope, day: end + 1), default: 0] -= sign
+        }
+    }
+
+    func apply(_ db: Database) throws {
+        let daily = try db.cachedStatement(sql: """
+            INSERT INTO daily_rollup (scope, day, active, pings) VALUES (?, ?, ?, ?)
+            ON CONFLICT (scope, day) DO UPDATE SET active = active + excluded.active, pings = pings + excluded.pings
+            """)
+        for (key, change) in self.daily where change != (0, 0) {
+            try daily.execute(arguments: [key.scope, key.day, change.active, change.pings])
+        }
+        let windows = try db.cachedStatement(sql: """
+            INSERT INTO window_delta (window, scope, day, delta) VALUES (?, ?, ?, ?)
+            ON CONFLICT (window, scope, day) DO UPDATE SET delta = delta + excluded.delta
+            """)
+        for (key, delta) in self.windows where delta != 0 {
+            try windows.execute(arguments: [key.window, key.scope, key.day, delta])
+        }
+        let retention = try db.cachedStatement(sql: """
+            INSERT INTO retention_weeks (cohort, week, instances) VALUES (?, ?, ?)
+            ON CONFLICT (cohort, week) DO UPDATE SET instances = instances + excluded.instances
+            """)
+        for (key, count) in self.retention where count != 0 {
+            try retention.execute(arguments: [key.cohort, key.week, count])
+        }
+    }
+}

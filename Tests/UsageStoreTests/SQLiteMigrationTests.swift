@@ -1,0 +1,79 @@
+import GRDB
+import Logging
+import Testing
+@testable import UsageStore
+import UsageTrackingCore
+
+/// A database written by an earlier version opens with this one and reports the same numbers.
+@Suite struct SQLiteMigrationTests {
+    /// Writes pings the way the 003 schema's version did: an instance upsert and a day upsert
+    /// per ping, the rollups kept by that schema's per-row triggers.
+    static func writeLikeVersion003(_ db: Database, _ pings: [(instance: Int, day: Int, region: String?)]) throws {
+        for ping in pings {
+            let id = Sample.id(ping.instance).rawValue
+            let day = Sample.day(ping.day).daysSinceEpoch
+            try db.execute(sql: """
+                INSERT INTO instances (instance_id, first_day, last_day, region) VALUES (?, ?, ?, ?)
+                ON CONFLICT (instance_id) DO UPDATE SET first_day = min(first_day, excluded.first_day),
+                    last_day = max(last_day, excluded.last_day),
+                    region = CASE WHEN excluded.last_day >= last_day THEN coalesce(excluded.region, region)
+                                  ELSE coalesce(region, excluded.region) END
+                """, arguments: [id, day, day, ping.region])
+            try db.execute(sql: """
+                INSERT INTO instance_days (instance_id, day, region, first_seen_ms, last_seen_ms, pings) VALUES (?, ?, ?, 0, 0, 1)
+                ON CONFLICT (instance_id, day) DO UPDATE SET pings = pings + 1, region = coalesce(region, excluded.region)
+                """, arguments: [id, day, ping.region])
+        }
+    }
+
+    @Test func aVersion003DatabaseMigratesWithItsReportsIntact() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        let before: [(instance: Int, day: Int, region: String?)] = [
+            (1, 0, "us-west-2"), (1, 3, "us-west-2"), (1, 10, "eu-west-1"),
+            (2, 2, nil), (2, 2, "eu-west-1"), (2, 9, "eu-west-1"),
+            (3, 5, nil), (3, 6, "cn-north-1"), (1, 3, "us-west-2"),
+        ]
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteMigrations.migrator.migrate(queue, upTo: "2026-11-29-003-report-rollups")
+            try await queue.write { db in
+                try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('pseudonymization', 'none')")
+                try Self.writeLikeVersion003(db, before)
+            }
+            try queue.close()
+        }
+        let store = try SQLiteUsageStore(path: path, logger: Logger(label: "test"))
+        // Then new pings through this version: a new instance, an old one on a new day.
+        _ = try await store.record([Sample.ping(4, day: 10, region: "us-west-2"), Sample.ping(3, day: 10, region: "cn-north-1")])
+
+        let regions = try await store.regions(from: Sample.day(0), to: Sample.day(10))
+        let byRegion = Dictionary(uniqueKeysWithValues: regions.regions.map { ($0.region, $0) })
+        // New per latest region: 1 → eu-west-1, 2 → eu-west-1, 3 → cn-north-1, 4 → us-west-2.
+        #expect(byRegion["eu-west-1"]?.new == 2)
+        #expect(byRegion["cn-north-1"]?.new == 1)
+        #expect(byRegion["us-west-2"]?.new == 1)
+        #expect(byRegion["us-west-2"]?.pings == 4)
+        #expect(byRegion["unknown"]?.pings == 1)
+        let week = try await store.dailyActivity(from: Sample.day(10), to: Sample.day(10), window: 7, region: nil)
+        #expect(week.map(\.active) == [4])
+        let new = try await store.newInstances(from: Sample.day(0), to: Sample.day(10), region: nil)
+        #expect(new.map(\.count) == [1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 1])
+
+        // Every report equals the same report after rebuilding the rollups from the rows.
+        func everything() async throws -> String {
+            var text = ""
+            for window in [1, 7, 28] {
+                for region in [nil, "us-west-2", "eu-west-1", "cn-north-1"] as [String?] {
+                    text += "\(try await store.dailyActivity(from: nil, to: nil, window: window, region: region.map(Sample.region)))\n"
+                }
+            }
+            text += "\(try await store.regions(from: nil, to: nil))\n\(try await store.retention(from: nil, to: nil))"
+            return text
+        }
+        let kept = try await everything()
+        try await store.rebuildRollups()
+        #expect(try await everything() == kept)
+    }
+}
