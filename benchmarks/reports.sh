@@ -30,7 +30,3 @@ wait_http "http://127.0.0.1:$PORT/healthz"
 echo "machine: $(machine_line)"
 echo
 python3 benchmarks/report_timings.py --url "http://127.0.0.1:$PORT" --database "$DB" --runs "$RUNS"
-echo
-echo "The regions report's queries one by one, and two ways to make its slow one fast (\`benchmarks/regions_queries.py\`, same file, same SQLite):"
-echo
-python3 benchmarks/regions_queries.py "$DB"

@@ -362,10 +362,13 @@ struct ImportS3Logs: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\r\(Int(megabytes)) MB, \(summary.records) records, \(Int(megabytes / seconds)) MB/s   ".utf8))
         }
         do {
-            // Large transactions that keep the rollups as they go: the cost follows the logs'
-            // size, not the store's, and live pings can be written between two transactions.
+            // One bulk load (see `bulkMerge`): into an empty store, rollups rebuilt once at the end.
             summary = try await store.withStore(logger: logger) { sqlite in
-                try await S3LogImporter(merge: sqlite.merge, progress: progress).importPaths(paths)
+                var result = S3LogImporter.Summary()
+                try await sqlite.bulkMerge { merge in
+                    result = try await S3LogImporter(merge: merge, progress: progress).importPaths(paths)
+                }
+                return result
             }
         } catch let error as ImportError {
             throw ValidationError(error.description)

@@ -220,8 +220,41 @@ enum SQLiteRollups {
             ON CONFLICT (scope, day) DO UPDATE SET new = excluded.new;
         """
 
-    /// Recomputes every rollup from the rows (after a bulk load, or for a check).
-    static let rebuild = rebuildRows + "\n" + rebuildNew
+    /// Recomputes every rollup from the rows (after a bulk load, or for a check). Gives the same
+    /// rollups as ``rebuildRows`` but reads `instance_days` once: each row with its previous day
+    /// among all the instance's rows and among those of its scope goes to a temporary table, and
+    /// every rollup is summed from that.
+    static let rebuild: String = """
+        DROP TABLE IF EXISTS temp.rollup_rows;
+        CREATE TEMP TABLE rollup_rows AS
+            SELECT instance_id, day, coalesce(region, 'unknown') AS scope, pings,
+                   lag(day) OVER (PARTITION BY instance_id ORDER BY day) AS previous,
+                   lag(day) OVER (PARTITION BY region, instance_id ORDER BY day) AS previous_in_scope
+            FROM instance_days;
+        DELETE FROM daily_rollup;
+        DELETE FROM window_delta;
+        DELETE FROM retention_weeks;
+        INSERT INTO daily_rollup (scope, day, active, pings)
+            SELECT '*', day, count(*), sum(pings) FROM rollup_rows GROUP BY day;
+        INSERT INTO daily_rollup (scope, day, active, pings)
+            SELECT scope, day, count(*), sum(pings) FROM rollup_rows GROUP BY scope, day;
+        \(windows.map { w in """
+            INSERT INTO window_delta (window, scope, day, delta)
+                SELECT \(w), scope, d, sum(delta) FROM (
+                    SELECT '*' AS scope, max(day, coalesce(previous + \(w), day)) AS d, 1 AS delta FROM rollup_rows
+                    UNION ALL SELECT '*', day + \(w), -1 FROM rollup_rows
+                    UNION ALL SELECT scope, max(day, coalesce(previous_in_scope + \(w), day)), 1 FROM rollup_rows
+                    UNION ALL SELECT scope, day + \(w), -1 FROM rollup_rows
+                ) GROUP BY scope, d HAVING sum(delta) != 0;
+            """ }.joined(separator: "\n"))
+        INSERT INTO retention_weeks (cohort, week, instances)
+            SELECT \(monday("i.first_day")), w.week, count(*)
+            FROM (SELECT DISTINCT instance_id, \(monday("day")) AS week FROM rollup_rows) w
+            JOIN instances i ON i.instance_id = w.instance_id
+            GROUP BY 1, 2;
+        DROP TABLE temp.rollup_rows;
+        \(rebuildNew)
+        """
 
     /// Rows ordered per instance and scope with their previous day, for the window rebuild.
     static let orderedView = """

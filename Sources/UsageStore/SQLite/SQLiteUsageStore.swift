@@ -112,12 +112,17 @@ public final class SQLiteUsageStore: UsageStore {
         }
     }
 
-    /// Loads many batches into a store that is new or small beside them: the rollups are not kept
-    /// while `load` merges its batches (each batch still one durable transaction), then they are
-    /// rebuilt once from all rows. A load interrupted by a crash is finished (triggers back,
-    /// rollups rebuilt) the next time the store opens. Imports into a store in use keep the
-    /// rollups as they go instead (`merge`), at a cost that grows with the import, not the store.
+    /// Loads many batches, each one durable transaction. Into an empty store, the rollups are not
+    /// kept while `load` merges its batches, then rebuilt once from all rows (a load interrupted by
+    /// a crash is finished, triggers back and rollups rebuilt, the next time the store opens).
+    /// Into a store that holds rows, the rollups are kept as the batches go (`merge`): the cost
+    /// then grows with the load, not with the store, and reports stay right throughout.
     public func bulkMerge(_ load: (_ merge: @escaping @Sendable ([DayAggregate]) async throws -> MergeSummary) async throws -> Void) async throws {
+        let holdsRows = try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM instance_days)") ?? false }
+        if holdsRows {
+            try await load { batch in try await self.merge(batch) }
+            return
+        }
         try await pool.write { db in
             try db.execute(sql: SQLiteRollups.dropTriggers)
             try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('rollups', 'stale') ON CONFLICT (name) DO UPDATE SET value = 'stale'")
@@ -144,7 +149,6 @@ public final class SQLiteUsageStore: UsageStore {
     static func restoreRollups(_ db: Database) throws {
         try db.execute(sql: SQLiteRollups.dropTriggers)
         try db.execute(sql: SQLiteRollups.triggers)
-        try db.execute(sql: SQLiteRollups.orderedView)
         try db.execute(sql: SQLiteRollups.rebuild)
         try db.execute(sql: "DELETE FROM settings WHERE name = 'rollups'")
     }
@@ -297,7 +301,6 @@ public final class SQLiteUsageStore: UsageStore {
     /// rollups the triggers kept).
     public func rebuildRollups() async throws {
         try await pool.write { db in
-            try db.execute(sql: SQLiteRollups.orderedView)
             try db.execute(sql: SQLiteRollups.rebuild)
         }
     }
