@@ -4,7 +4,9 @@
 Usage: s3_import_timings.py --collector BIN --log FILE [--gzip FILE.gz] [--runs 3] [--workdir DIR]
 
 Each run, in turn: the reference (`s3_import_reference.py FILE`, its own MB/s: the parse loop,
-interpreter start excluded), then `usage-collector import-s3-logs FILE` into a fresh SQLite file
+interpreter start excluded), then `usage-collector import-s3-logs FILE --dry-run` (the same work as
+the reference plus validation and per-(instance, day) aggregation, nothing stored; the whole
+command, process start included), then `usage-collector import-s3-logs FILE` into a fresh SQLite file
 (the whole command: start, parse, merge, store, rollups, exit), then the same on FILE.gz when
 given. MB are 10^6 bytes of uncompressed log. Prints a Markdown table of medians and the ratios,
 by wall time and by CPU time (user + system, steadier on a shared machine), and checks that both
@@ -38,14 +40,14 @@ def run_reference(log):
             "seconds": result["seconds"], "malformed": result["malformed"]}
 
 
-def run_ours(collector, path, size, workdir):
+def run_ours(collector, path, size, workdir, extra=()):
     database = os.path.join(workdir, "import.sqlite")
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(database + suffix):
             os.remove(database + suffix)
     cpu = children_cpu()
     start = time.perf_counter()
-    out = subprocess.run([collector, "import-s3-logs", path, "--database", database, "--log-level", "error"],
+    out = subprocess.run([collector, "import-s3-logs", path, "--database", database, "--log-level", "error", *extra],
                          check=True, capture_output=True, text=True, stdin=subprocess.DEVNULL).stdout
     seconds = time.perf_counter() - start
     cpu_seconds = children_cpu() - cpu
@@ -66,10 +68,11 @@ def main():
     size = os.path.getsize(args.log)
     workdir = args.workdir or tempfile.mkdtemp(prefix="s3-import-")
     owned = args.workdir is None
-    results = {"reference": [], "ours": [], "ours_gzip": []}
+    results = {"reference": [], "ours_dry": [], "ours": [], "ours_gzip": []}
     try:
         for run in range(args.runs):
             results["reference"].append(run_reference(args.log))
+            results["ours_dry"].append(run_ours(args.collector, args.log, size, workdir, ["--dry-run"]))
             results["ours"].append(run_ours(args.collector, args.log, size, workdir))
             if args.gzip:
                 results["ours_gzip"].append(run_ours(args.collector, args.gzip, size, workdir))
@@ -90,6 +93,7 @@ def main():
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     ref_wall, ref_cpu = median("reference", "mb_s"), median("reference", "mb_cpu_s")
     labels = {"reference": "Python, AWS's Athena regex (`s3_import_reference.py`, parse only)",
+              "ours_dry": "`usage-collector import-s3-logs --dry-run` (read, parse, validate, aggregate; stores nothing, as the reference)",
               "ours": "`usage-collector import-s3-logs` (full import into fresh SQLite)",
               "ours_gzip": "`usage-collector import-s3-logs` on the .gz (same log, gzip -6)"}
     same = True

@@ -20,6 +20,10 @@ public struct S3LogImporter {
         /// `file:line` of the first malformed lines.
         public var firstMalformed: [String] = []
         public var merge = MergeSummary()
+        /// (instance, day) aggregates handed to the store, batch by batch.
+        public var aggregates = 0
+        /// Nothing was stored: the logs were only read, parsed and validated.
+        public var dryRun = false
 
         public init() {}
 
@@ -30,7 +34,9 @@ public struct S3LogImporter {
                 "bytes read:        \(bytes)",
                 "records read:      \(records)",
                 "pings found:       \(pings)",
-                "(instance, day) rows: \(merge.inserted) new, \(merge.updated) grown, \(merge.unchanged) already stored (duplicates)",
+                dryRun
+                    ? "(instance, day) rows: \(aggregates) found; dry run, nothing stored"
+                    : "(instance, day) rows: \(merge.inserted) new, \(merge.updated) grown, \(merge.unchanged) already stored (duplicates)",
             ]
             for reason in skipped.keys.sorted() {
                 lines.append("skipped, \(reason): \(skipped[reason]!)")
@@ -68,12 +74,14 @@ public struct S3LogImporter {
                 }
             }
             if aggregates.count >= batchSize {
+                summary.aggregates += aggregates.count
                 summary.merge = summary.merge + (try await merge(Array(aggregates.values)))
                 aggregates.removeAll(keepingCapacity: true)
             }
             progress(summary)
         }
         if !aggregates.isEmpty {
+            summary.aggregates += aggregates.count
             summary.merge = summary.merge + (try await merge(Array(aggregates.values)))
         }
         return summary

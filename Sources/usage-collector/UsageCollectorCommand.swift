@@ -348,6 +348,9 @@ struct ImportS3Logs: AsyncParsableCommand {
     @Argument(help: "Log files or folders (read recursively); .gz files are decompressed as they are read.")
     var paths: [String]
 
+    @Flag(help: "Read, parse and validate the logs and print the summary without opening the database.")
+    var dryRun = false
+
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
@@ -362,13 +365,18 @@ struct ImportS3Logs: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\r\(Int(megabytes)) MB, \(summary.records) records, \(Int(megabytes / seconds)) MB/s   ".utf8))
         }
         do {
-            // One bulk load (see `bulkMerge`): into an empty store, rollups rebuilt once at the end.
-            summary = try await store.withStore(logger: logger) { sqlite in
-                var result = S3LogImporter.Summary()
-                try await sqlite.bulkMerge { merge in
-                    result = try await S3LogImporter(merge: merge, progress: progress).importPaths(paths)
+            if dryRun {
+                summary = try await S3LogImporter(merge: { _ in MergeSummary() }, progress: progress).importPaths(paths)
+                summary.dryRun = true
+            } else {
+                // One bulk load (see `bulkMerge`): into an empty store, rollups rebuilt once at the end.
+                summary = try await store.withStore(logger: logger) { sqlite in
+                    var result = S3LogImporter.Summary()
+                    try await sqlite.bulkMerge { merge in
+                        result = try await S3LogImporter(merge: merge, progress: progress).importPaths(paths)
+                    }
+                    return result
                 }
-                return result
             }
         } catch let error as ImportError {
             throw ValidationError(error.description)

@@ -59,6 +59,14 @@ import UsageTrackingCore
 
         let database = directory.path("usage.sqlite")
         let collector = ProcessRunner.product("usage-collector")
+        // A dry run reads and validates everything, prints the same counts, and creates no database.
+        let dryRun = try ProcessRunner.run(collector, ["import-s3-logs", logs.path, "--database", database, "--dry-run"])
+        #expect(dryRun.exitCode == 0, "\(dryRun.standardError)")
+        #expect(dryRun.standardOutput.contains("pings found:       6"))
+        #expect(dryRun.standardOutput.contains("(instance, day) rows: 5 found; dry run, nothing stored"), "\(dryRun.standardOutput)")
+        #expect(dryRun.standardOutput.contains("malformed lines:   2 (first: 2026-11-29-00-00-00-EXAMPLE:9, 2026-11-29-00-00-00-EXAMPLE:10)"))
+        #expect(!FileManager.default.fileExists(atPath: database))
+
         let first = try ProcessRunner.run(collector, ["import-s3-logs", logs.path, "--database", database])
         #expect(first.exitCode == 0, "\(first.standardError)")
         let summary = first.standardOutput
