@@ -31,7 +31,7 @@ echo "| phase | share |"
 echo "| --- | ---: |"
 echo "| reading, splitting and parsing the log (\`S3LogImporter.readFile\`) | $(share 'S3LogImporter.readFile') |"
 echo "| of which the parser itself (\`S3AccessLogParser.parse\`) | $(share 'S3AccessLogParser.parse(') |"
-echo "| merging batches into SQLite (\`SQLiteUsageStore.merge\`: 3 statements per (instance, day)) | $(share 'closure #1 in SQLiteUsageStore.merge') |"
+echo "| writing the rows into SQLite (\`SQLiteDayWriter.write\`: instance upsert, day row read, day row insert) | $(share 'SQLiteDayWriter.write') |"
 echo "| rebuilding the report rollups once at the end (\`SQLiteUsageStore.restoreRollups\`) | $(share 'SQLiteUsageStore.restoreRollups') |"
 echo
 echo "Top self time:"
