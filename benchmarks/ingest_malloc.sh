@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # One deploy-time knob, no code change: the collector's POST /v1/pings throughput with glibc's
 # default malloc, and with malloc told not to hand freed memory back to the kernel at once
-# (GLIBC_TUNABLES trim_threshold, mmap_threshold, top_pad). The profile shows SQLite's trigger
-# programs freeing a page cache per statement, which glibc returns with madvise and the next
-# statement faults back in. Alternating runs, fresh database each, wrk as in ingest.sh.
+# (GLIBC_TUNABLES trim_threshold, mmap_threshold, top_pad). Before migration 004 the profile showed
+# SQLite's per-row trigger programs freeing a page cache per statement, which glibc returned with
+# madvise and the next statement faulted back in; this checks that such churn stays gone. Alternating runs, fresh database each, wrk as in ingest.sh.
 #
 #   benchmarks/ingest_malloc.sh
 set -euo pipefail

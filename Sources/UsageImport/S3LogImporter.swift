@@ -59,6 +59,13 @@ public struct S3LogImporter {
         self.progress = progress
     }
 
+    /// Merges the aggregates held so far in one transaction, and empties them.
+    func mergeBatch(_ aggregates: inout [AggregateKey: DayAggregate], into summary: inout Summary) async throws {
+        summary.aggregates += aggregates.count
+        summary.merge = summary.merge + (try await merge(Array(aggregates.values)))
+        aggregates.removeAll(keepingCapacity: true)
+    }
+
     /// Imports every path: a file, a `.gz` file, or a folder of them.
     public func importPaths(_ paths: [String]) async throws -> Summary {
         var summary = Summary()
@@ -74,15 +81,12 @@ public struct S3LogImporter {
                 }
             }
             if aggregates.count >= batchSize {
-                summary.aggregates += aggregates.count
-                summary.merge = summary.merge + (try await merge(Array(aggregates.values)))
-                aggregates.removeAll(keepingCapacity: true)
+                try await mergeBatch(&aggregates, into: &summary)
             }
             progress(summary)
         }
         if !aggregates.isEmpty {
-            summary.aggregates += aggregates.count
-            summary.merge = summary.merge + (try await merge(Array(aggregates.values)))
+            try await mergeBatch(&aggregates, into: &summary)
         }
         return summary
     }

@@ -1,4 +1,5 @@
 import GRDB
+import UsageTrackingCore
 
 /// Writes (instance, day) rows and keeps the report rollups exact in the same transaction.
 ///
@@ -24,7 +25,7 @@ struct SQLiteDayWriter {
     }
 
     /// The row as the write has it (for `add`, `pings` is what to add).
-    struct Row {
+    struct DayRow {
         var instance: String
         var day: Int
         var region: String?
@@ -79,9 +80,9 @@ struct SQLiteDayWriter {
     }
 
     /// Writes one row: the instance's summary, then the day row, and notes the rollups' change.
-    mutating func write(_ row: Row, _ combine: Combine) throws -> (Outcome, pings: Int) {
+    mutating func write(_ row: DayRow, _ combine: Combine) throws -> (Outcome, pings: Int) {
         let firstDay = try Int.fetchOne(upsertInstance, arguments: [row.instance, row.day, row.day, row.region]) ?? row.day
-        guard let stored = try GRDB.Row.fetchOne(selectDay, arguments: [row.instance, row.day]) else {
+        guard let stored = try Row.fetchOne(selectDay, arguments: [row.instance, row.day]) else {
             try insertDay.execute(arguments: [row.instance, row.day, row.region, row.firstSeen, row.lastSeen, row.pings])
             if maintainsRollups {
                 let around = try self.around(row.instance, day: row.day, region: row.region)
@@ -139,7 +140,7 @@ struct SQLiteDayWriter {
 
     /// The instance's neighbouring days of `day`, not counting `day` itself.
     func around(_ instance: String, day: Int, region: String?) throws -> Around {
-        let row = try GRDB.Row.fetchOne(neighbours, arguments: [
+        let row = try Row.fetchOne(neighbours, arguments: [
             "i": instance, "day": day, "region": region, "week": RollupChanges.monday(day),
         ])
         return Around(previous: row?[0], next: row?[1], previousInRegion: row?[2], nextInRegion: row?[3], otherDayInWeek: row?[4] ?? false)
@@ -171,8 +172,8 @@ struct RollupChanges {
     /// A row's regional scope: its region, or `unknown`.
     static func scope(_ region: String?) -> String { region ?? "unknown" }
 
-    /// The Monday that starts the ISO week of a day number (1970-01-01 was a Thursday).
-    static func monday(_ day: Int) -> Int { day - ((day + 3) % 7 + 7) % 7 }
+    /// The Monday that starts the ISO week of a day number.
+    static func monday(_ day: Int) -> Int { UTCDay(daysSinceEpoch: day).startOfWeek.daysSinceEpoch }
 
     mutating func addPings(day: Int, scope: String, _ pings: Int) {
         guard pings != 0 else { return }

@@ -37,8 +37,9 @@ enum SQLiteMigrations {
         }
         migrator.registerMigration("2026-11-29-003-report-rollups") { db in
             try db.execute(sql: SQLiteRollups.schema)
-            try db.execute(sql: SQLiteRollups.orderedView)
-            try db.execute(sql: SQLiteRollups.rebuildRows)
+            // Fills the new rollups from the rows already there; the same rebuild as at run time
+            // (it used to read a view of the rows, to the same result).
+            try db.execute(sql: SQLiteRollups.rebuildDayRollups)
         }
         migrator.registerMigration("2026-11-29-004-batched-rollups") { db in
             try db.execute(sql: SQLiteRollups.migration004)

@@ -65,7 +65,7 @@ enum SQLiteRollups {
             """
     }
 
-    /// The tables and triggers of migration 003 (as shipped: migrations never change).
+    /// The tables and triggers of migration 003 (as shipped: what a migration does never changes).
     static let schema: String = """
         CREATE TABLE daily_rollup (
             scope TEXT NOT NULL,
@@ -186,29 +186,6 @@ enum SQLiteRollups {
         DROP TRIGGER IF EXISTS instances_moved;
         """
 
-    /// Recomputes the rollups of the day rows from the rows (migration 003 shipped with this).
-    static let rebuildRows: String = """
-        DELETE FROM daily_rollup;
-        DELETE FROM window_delta;
-        DELETE FROM retention_weeks;
-        INSERT INTO daily_rollup (scope, day, active, pings)
-            SELECT '*', day, count(*), sum(pings) FROM instance_days GROUP BY day;
-        INSERT INTO daily_rollup (scope, day, active, pings)
-            SELECT coalesce(region, 'unknown'), day, count(*), sum(pings) FROM instance_days GROUP BY 1, day;
-        \(windows.map { w in """
-            INSERT INTO window_delta (window, scope, day, delta)
-                SELECT \(w), scope, d, sum(delta) FROM (
-                    SELECT scope, max(day, coalesce(previous + \(w), day)) AS d, 1 AS delta FROM ordered
-                    UNION ALL SELECT scope, day + \(w), -1 FROM ordered
-                ) GROUP BY scope, d HAVING sum(delta) != 0;
-            """ }.joined(separator: "\n"))
-        INSERT INTO retention_weeks (cohort, week, instances)
-            SELECT \(monday("i.first_day")), w.week, count(*)
-            FROM (SELECT DISTINCT instance_id, \(monday("day")) AS week FROM instance_days) w
-            JOIN instances i ON i.instance_id = w.instance_id
-            GROUP BY 1, 2;
-        """
-
     /// Recomputes `daily_rollup.new` from `instances`.
     static let rebuildNew: String = """
         UPDATE daily_rollup SET new = 0 WHERE new != 0;
@@ -220,11 +197,11 @@ enum SQLiteRollups {
             ON CONFLICT (scope, day) DO UPDATE SET new = excluded.new;
         """
 
-    /// Recomputes every rollup from the rows (after a bulk load, or for a check). Gives the same
-    /// rollups as ``rebuildRows`` but reads `instance_days` once: each row with its previous day
-    /// among all the instance's rows and among those of its scope goes to a temporary table, and
-    /// every rollup is summed from that.
-    static let rebuild: String = """
+    /// Recomputes the rollups of the day rows (`daily_rollup` but `new`, `window_delta`,
+    /// `retention_weeks`) from `instance_days`, read once: each row with its previous day among all
+    /// the instance's rows and among those of its scope goes to a temporary table, and every rollup
+    /// is summed from that.
+    static let rebuildDayRollups: String = """
         DROP TABLE IF EXISTS temp.rollup_rows;
         CREATE TEMP TABLE rollup_rows AS
             SELECT instance_id, day, coalesce(region, 'unknown') AS scope, pings,
@@ -253,14 +230,8 @@ enum SQLiteRollups {
             JOIN instances i ON i.instance_id = w.instance_id
             GROUP BY 1, 2;
         DROP TABLE temp.rollup_rows;
-        \(rebuildNew)
         """
 
-    /// Rows ordered per instance and scope with their previous day, for the window rebuild.
-    static let orderedView = """
-        CREATE TEMP VIEW IF NOT EXISTS ordered AS
-            SELECT '*' AS scope, day, lag(day) OVER (PARTITION BY instance_id ORDER BY day) AS previous FROM instance_days
-            UNION ALL
-            SELECT coalesce(region, 'unknown'), day, lag(day) OVER (PARTITION BY region, instance_id ORDER BY day) FROM instance_days;
-        """
+    /// Recomputes every rollup from the rows (after a bulk load, or for a check).
+    static let rebuild = rebuildDayRollups + "\n" + rebuildNew
 }

@@ -72,7 +72,7 @@ public final class SQLiteUsageStore: UsageStore {
         return try await pool.write { db in
             var writer = try SQLiteDayWriter(db)
             let outcomes = try pings.map { ping in
-                let row = SQLiteDayWriter.Row(
+                let row = SQLiteDayWriter.DayRow(
                     instance: self.key(ping.instanceID), day: ping.day.daysSinceEpoch, region: ping.region?.code,
                     firstSeen: ping.receivedAtMilliseconds, lastSeen: ping.receivedAtMilliseconds, pings: 1
                 )
@@ -92,7 +92,7 @@ public final class SQLiteUsageStore: UsageStore {
         guard !days.isEmpty else { return MergeSummary() }
         // In key order, so consecutive writes touch the same B-tree pages.
         let rows = days.map { aggregate in
-            SQLiteDayWriter.Row(
+            SQLiteDayWriter.DayRow(
                 instance: key(aggregate.instanceID), day: aggregate.day.daysSinceEpoch, region: aggregate.region?.code,
                 firstSeen: aggregate.firstSeenMilliseconds, lastSeen: aggregate.lastSeenMilliseconds, pings: aggregate.pings
             )
