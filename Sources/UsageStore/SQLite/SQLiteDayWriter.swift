@@ -3,9 +3,9 @@ import UsageTrackingCore
 
 /// Writes (instance, day) rows and keeps the report rollups exact in the same transaction.
 ///
-/// Each row is read, changed in Swift and written back; what the change does to the rollups is
-/// summed in a ``RollupChanges`` and written once per rollup row when the transaction's rows are
-/// done. A batch of pings on one day thus costs a handful of rollup upserts instead of several per
+/// Each row is inserted, or if there is one already, read, changed in Swift and written back;
+/// what the change does to the rollups is summed in a ``RollupChanges`` and written once per
+/// rollup row when the transaction's rows are done. A batch of pings on one day thus costs a handful of rollup upserts instead of several per
 /// ping (per-row triggers did that, and were most of the ingest path's cost: BENCHMARKS.md).
 ///
 /// Deletions (erasure, retention) and changes to `instances` still go through triggers
@@ -61,8 +61,10 @@ struct SQLiteDayWriter {
         selectDay = try db.cachedStatement(sql: """
             SELECT region, first_seen_ms, last_seen_ms, pings FROM instance_days WHERE instance_id = ? AND day = ?
             """)
+        // Most writes are of a new day: insert first, and read the stored row only if there is one.
         insertDay = try db.cachedStatement(sql: """
             INSERT INTO instance_days (instance_id, day, region, first_seen_ms, last_seen_ms, pings) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (instance_id, day) DO NOTHING
             """)
         updateDay = try db.cachedStatement(sql: """
             UPDATE instance_days SET region = ?, first_seen_ms = ?, last_seen_ms = ?, pings = ? WHERE instance_id = ? AND day = ?
@@ -82,8 +84,8 @@ struct SQLiteDayWriter {
     /// Writes one row: the instance's summary, then the day row, and notes the rollups' change.
     mutating func write(_ row: DayRow, _ combine: Combine) throws -> (Outcome, pings: Int) {
         let firstDay = try Int.fetchOne(upsertInstance, arguments: [row.instance, row.day, row.day, row.region]) ?? row.day
-        guard let stored = try Row.fetchOne(selectDay, arguments: [row.instance, row.day]) else {
-            try insertDay.execute(arguments: [row.instance, row.day, row.region, row.firstSeen, row.lastSeen, row.pings])
+        try insertDay.execute(arguments: [row.instance, row.day, row.region, row.firstSeen, row.lastSeen, row.pings])
+        if db.changesCount == 1 {
             if maintainsRollups {
                 let around = try self.around(row.instance, day: row.day, region: row.region)
                 changes.membership(day: row.day, scope: "*", pings: row.pings, previous: around.previous, next: around.next, sign: 1)
@@ -94,6 +96,9 @@ struct SQLiteDayWriter {
                 }
             }
             return (.inserted, row.pings)
+        }
+        guard let stored = try Row.fetchOne(selectDay, arguments: [row.instance, row.day]) else {
+            throw StoreError("the day row of \(row.instance) on day \(row.day) was neither inserted nor found")
         }
         let oldRegion: String? = stored["region"]
         let oldPings: Int = stored["pings"]

@@ -39,7 +39,7 @@ enum SQLiteMigrations {
             try db.execute(sql: SQLiteRollups.schema)
             // Fills the new rollups from the rows already there; the same rebuild as at run time
             // (it used to read a view of the rows, to the same result).
-            try db.execute(sql: SQLiteRollups.rebuildDayRollups)
+            try SQLiteRollups.rebuildDayRollups(db)
         }
         migrator.registerMigration("2026-11-29-004-batched-rollups") { db in
             try db.execute(sql: SQLiteRollups.migration004)

@@ -1,3 +1,5 @@
+import GRDB
+
 /// The report rollups of the SQLite store, kept exact in the same transaction as every write
 /// (by ``SQLiteDayWriter`` for new and changed day rows, by triggers for deletions and for
 /// `instances`), so reports read a few hundred rows instead of every (instance, day).
@@ -198,40 +200,57 @@ enum SQLiteRollups {
         """
 
     /// Recomputes the rollups of the day rows (`daily_rollup` but `new`, `window_delta`,
-    /// `retention_weeks`) from `instance_days`, read once: each row with its previous day among all
-    /// the instance's rows and among those of its scope goes to a temporary table, and every rollup
-    /// is summed from that.
-    static let rebuildDayRollups: String = """
-        DROP TABLE IF EXISTS temp.rollup_rows;
-        CREATE TEMP TABLE rollup_rows AS
-            SELECT instance_id, day, coalesce(region, 'unknown') AS scope, pings,
-                   lag(day) OVER (PARTITION BY instance_id ORDER BY day) AS previous,
-                   lag(day) OVER (PARTITION BY region, instance_id ORDER BY day) AS previous_in_scope
-            FROM instance_days;
-        DELETE FROM daily_rollup;
-        DELETE FROM window_delta;
-        DELETE FROM retention_weeks;
-        INSERT INTO daily_rollup (scope, day, active, pings)
-            SELECT '*', day, count(*), sum(pings) FROM rollup_rows GROUP BY day;
-        INSERT INTO daily_rollup (scope, day, active, pings)
-            SELECT scope, day, count(*), sum(pings) FROM rollup_rows GROUP BY scope, day;
-        \(windows.map { w in """
-            INSERT INTO window_delta (window, scope, day, delta)
-                SELECT \(w), scope, d, sum(delta) FROM (
-                    SELECT '*' AS scope, max(day, coalesce(previous + \(w), day)) AS d, 1 AS delta FROM rollup_rows
-                    UNION ALL SELECT '*', day + \(w), -1 FROM rollup_rows
-                    UNION ALL SELECT scope, max(day, coalesce(previous_in_scope + \(w), day)), 1 FROM rollup_rows
-                    UNION ALL SELECT scope, day + \(w), -1 FROM rollup_rows
-                ) GROUP BY scope, d HAVING sum(delta) != 0;
-            """ }.joined(separator: "\n"))
-        INSERT INTO retention_weeks (cohort, week, instances)
-            SELECT \(monday("i.first_day")), w.week, count(*)
-            FROM (SELECT DISTINCT instance_id, \(monday("day")) AS week FROM rollup_rows) w
-            JOIN instances i ON i.instance_id = w.instance_id
-            GROUP BY 1, 2;
-        DROP TABLE temp.rollup_rows;
-        """
+    /// `retention_weeks`) from `instance_days`, read once in key order (no sort): each instance's
+    /// days are added oldest first, exactly as the live path adds an instance's newest day
+    /// (``RollupChanges/membership(day:scope:pings:previous:next:sign:)`` with no next day), and
+    /// each rollup row is written once at the end.
+    ///
+    /// The retention cohort is the instance's `first_day` in `instances` (which a purge of old
+    /// rows leaves as it was), so rows are joined to their instance.
+    static func rebuildDayRollups(_ db: Database) throws {
+        var changes = RollupChanges()
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT d.instance_id, d.day, d.region, d.pings, i.first_day
+            FROM instance_days d LEFT JOIN instances i ON i.instance_id = d.instance_id
+            ORDER BY d.instance_id, d.day
+            """)
+        var instance = ""
+        var previous: Int? = nil
+        var previousInScope: [String: Int] = [:]
+        var previousWeek: Int? = nil
+        while let row = try rows.next() {
+            let id: String = row[0]
+            let day: Int = row[1]
+            let scope = RollupChanges.scope(row[2])
+            let pings: Int = row[3]
+            let firstDay: Int? = row[4]
+            if id != instance {
+                instance = id
+                previous = nil
+                previousInScope.removeAll(keepingCapacity: true)
+                previousWeek = nil
+            }
+            changes.membership(day: day, scope: "*", pings: pings, previous: previous, next: nil, sign: 1)
+            changes.membership(day: day, scope: scope, pings: pings, previous: previousInScope[scope], next: nil, sign: 1)
+            previous = day
+            previousInScope[scope] = day
+            let week = RollupChanges.monday(day)
+            if let firstDay, week != previousWeek {
+                changes.retention[RollupChanges.CohortWeek(cohort: RollupChanges.monday(firstDay), week: week), default: 0] += 1
+                previousWeek = week
+            }
+        }
+        try db.execute(sql: """
+            DELETE FROM daily_rollup;
+            DELETE FROM window_delta;
+            DELETE FROM retention_weeks;
+            """)
+        try changes.apply(db)
+    }
 
     /// Recomputes every rollup from the rows (after a bulk load, or for a check).
-    static let rebuild = rebuildDayRollups + "\n" + rebuildNew
+    static func rebuild(_ db: Database) throws {
+        try rebuildDayRollups(db)
+        try db.execute(sql: rebuildNew)
+    }
 }

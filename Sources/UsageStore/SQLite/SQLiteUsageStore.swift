@@ -149,7 +149,7 @@ public final class SQLiteUsageStore: UsageStore {
     static func restoreRollups(_ db: Database) throws {
         try db.execute(sql: SQLiteRollups.dropTriggers)
         try db.execute(sql: SQLiteRollups.triggers)
-        try db.execute(sql: SQLiteRollups.rebuild)
+        try SQLiteRollups.rebuild(db)
         try db.execute(sql: "DELETE FROM settings WHERE name = 'rollups'")
     }
 
@@ -301,7 +301,7 @@ public final class SQLiteUsageStore: UsageStore {
     /// rollups the triggers kept).
     public func rebuildRollups() async throws {
         try await pool.write { db in
-            try db.execute(sql: SQLiteRollups.rebuild)
+            try SQLiteRollups.rebuild(db)
         }
     }
 
