@@ -18,7 +18,7 @@ import UsageTrackingCore
         #expect(days == [DailyActivity(day: Sample.day(0), active: 2, new: 2, pings: 2)])
     }
 
-    @Test func theDatabaseIsInWALModeWithFullSynchronous() async throws {
+    @Test func theDatabaseIsInWALModeWithFullSynchronousAndLargeCheckpoints() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.path("usage.sqlite")
@@ -28,6 +28,7 @@ import UsageTrackingCore
         let settings = try await store.pragmas()
         #expect(settings.journalMode == "wal")
         #expect(settings.synchronous == 2)  // FULL
+        #expect(settings.walAutocheckpoint == 8192)
     }
 
     @Test func anUnopenablePathIsAClearError() {

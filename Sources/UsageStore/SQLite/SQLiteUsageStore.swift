@@ -7,6 +7,8 @@ import UsageTrackingCore
 /// transaction survives a killed process and a power cut.
 public final class SQLiteUsageStore: UsageStore {
     let pool: DatabasePool
+    /// WAL pages between automatic checkpoints.
+    static let walCheckpointPages = 8192
     let pseudonymizer: Pseudonymizer?
     let logger: Logger
 
@@ -28,7 +30,13 @@ public final class SQLiteUsageStore: UsageStore {
             self.pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB opens WAL pools with synchronous=NORMAL, which can lose the last commits on a
             // power cut. FULL fsyncs the WAL at every commit; the pool has one writer connection.
-            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            // The WAL is copied into the database (and the database fsynced, inside a commit) every
+            // 8,192 pages (32 MiB) instead of SQLite's 1,000: fewer, larger checkpoints, a page
+            // changed by many commits copied once. Ingest: +15-30 % (BENCHMARKS.md).
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walCheckpointPages)")
+            }
             try SQLiteMigrations.migrator.migrate(pool)
         } catch {
             throw StoreError("cannot open the SQLite database at \(path): \(error)")
@@ -375,10 +383,14 @@ public final class SQLiteUsageStore: UsageStore {
         throw StoreError("could not truncate the write-ahead log: readers kept it busy")
     }
 
-    /// The journal mode and `synchronous` level in force, for diagnostics and tests.
-    public func pragmas() async throws -> (journalMode: String, synchronous: Int) {
+    /// The journal mode, `synchronous` level and WAL checkpoint interval in force, for diagnostics and tests.
+    public func pragmas() async throws -> (journalMode: String, synchronous: Int, walAutocheckpoint: Int) {
         try await pool.write { db in
-            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
+                try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? -1
+            )
         }
     }
 
