@@ -39,7 +39,9 @@ struct SQLiteDayWriter {
     let maintainsRollups: Bool
     var changes = RollupChanges()
 
-    let upsertInstance: Statement
+    let selectInstance: Statement
+    let insertInstance: Statement
+    let updateInstance: Statement
     let selectDay: Statement
     let insertDay: Statement
     let updateDay: Statement
@@ -49,15 +51,9 @@ struct SQLiteDayWriter {
         self.db = db
         self.maintainsRollups = maintainsRollups
         // The instance first, so its first day is known for the retention cohort of a new day row.
-        upsertInstance = try db.cachedStatement(sql: """
-            INSERT INTO instances (instance_id, first_day, last_day, region) VALUES (?, ?, ?, ?)
-            ON CONFLICT (instance_id) DO UPDATE SET
-                first_day = min(first_day, excluded.first_day),
-                last_day = max(last_day, excluded.last_day),
-                region = CASE WHEN excluded.last_day >= last_day THEN coalesce(excluded.region, region)
-                              ELSE coalesce(region, excluded.region) END
-            RETURNING first_day
-            """)
+        selectInstance = try db.cachedStatement(sql: "SELECT first_day, last_day, region FROM instances WHERE instance_id = ?")
+        insertInstance = try db.cachedStatement(sql: "INSERT INTO instances (instance_id, first_day, last_day, region) VALUES (?, ?, ?, ?)")
+        updateInstance = try db.cachedStatement(sql: "UPDATE instances SET first_day = ?, last_day = ?, region = ? WHERE instance_id = ?")
         selectDay = try db.cachedStatement(sql: """
             SELECT region, first_seen_ms, last_seen_ms, pings FROM instance_days WHERE instance_id = ? AND day = ?
             """)
@@ -83,7 +79,51 @@ struct SQLiteDayWriter {
 
     /// Writes one row: the instance's summary, then the day row, and notes the rollups' change.
     mutating func write(_ row: DayRow, _ combine: Combine) throws -> (Outcome, pings: Int) {
-        let firstDay = try Int.fetchOne(upsertInstance, arguments: [row.instance, row.day, row.day, row.region]) ?? row.day
+        let firstDay = try writeInstance(row.instance, days: [row][...])
+        return try writeDay(row, combine, firstDay: firstDay)
+    }
+
+    /// Writes rows of one instance, sorted by day: the instance's summary once, then each day row.
+    /// The same as writing them one by one, with one instance read and write instead of one per row.
+    mutating func write(instanceRows rows: ArraySlice<DayRow>, _ combine: Combine) throws -> [(Outcome, pings: Int)] {
+        guard let first = rows.first else { return [] }
+        let firstDay = try writeInstance(first.instance, days: rows)
+        return try rows.map { try writeDay($0, combine, firstDay: firstDay) }
+    }
+
+    /// Folds days (sorted) into the instance's summary as writing them one by one would: the first
+    /// and last day, and the region: a day at or after the last one sets it if it names one, an
+    /// earlier day only fills in an unknown one. Writes the summary if it changed; returns the first day.
+    func writeInstance(_ instance: String, days: ArraySlice<DayRow>) throws -> Int {
+        var remaining = days
+        let stored = try Row.fetchOne(selectInstance, arguments: [instance])
+        var first: Int, last: Int, region: String?
+        if let stored {
+            (first, last, region) = (stored[0], stored[1], stored[2])
+        } else {
+            let day = remaining.removeFirst()
+            (first, last, region) = (day.day, day.day, day.region)
+        }
+        let before = (first, last, region)
+        for row in remaining {
+            first = min(first, row.day)
+            if row.day >= last {
+                last = row.day
+                region = row.region ?? region
+            } else {
+                region = region ?? row.region
+            }
+        }
+        if stored == nil {
+            try insertInstance.execute(arguments: [instance, first, last, region])
+        } else if (first, last, region) != before {
+            try updateInstance.execute(arguments: [first, last, region, instance])
+        }
+        return first
+    }
+
+    /// Writes one day row of an instance whose summary is written, and notes the rollups' change.
+    mutating func writeDay(_ row: DayRow, _ combine: Combine, firstDay: Int) throws -> (Outcome, pings: Int) {
         try insertDay.execute(arguments: [row.instance, row.day, row.region, row.firstSeen, row.lastSeen, row.pings])
         if db.changesCount == 1 {
             if maintainsRollups {

@@ -98,7 +98,8 @@ public final class SQLiteUsageStore: UsageStore {
 
     func merge(_ days: [DayAggregate], maintainingRollups: Bool) async throws -> MergeSummary {
         guard !days.isEmpty else { return MergeSummary() }
-        // In key order, so consecutive writes touch the same B-tree pages.
+        // In key order, so consecutive writes touch the same B-tree pages and each instance's
+        // summary is written once.
         let rows = days.map { aggregate in
             SQLiteDayWriter.DayRow(
                 instance: key(aggregate.instanceID), day: aggregate.day.daysSinceEpoch, region: aggregate.region?.code,
@@ -108,12 +109,18 @@ public final class SQLiteUsageStore: UsageStore {
         return try await pool.write { db in
             var writer = try SQLiteDayWriter(db, maintainsRollups: maintainingRollups)
             var summary = MergeSummary()
-            for row in rows {
-                switch try writer.write(row, .merge).0 {
-                case .inserted: summary.inserted += 1
-                case .updated: summary.updated += 1
-                case .unchanged: summary.unchanged += 1
+            var start = rows.startIndex
+            while start < rows.endIndex {
+                var end = start + 1
+                while end < rows.endIndex, rows[end].instance == rows[start].instance { end += 1 }
+                for (outcome, _) in try writer.write(instanceRows: rows[start..<end], .merge) {
+                    switch outcome {
+                    case .inserted: summary.inserted += 1
+                    case .updated: summary.updated += 1
+                    case .unchanged: summary.unchanged += 1
+                    }
                 }
+                start = end
             }
             try writer.finish()
             return summary
