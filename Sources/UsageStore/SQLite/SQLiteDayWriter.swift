@@ -193,15 +193,18 @@ struct SQLiteDayWriter {
 }
 
 /// Changes to the report rollups (see ``SQLiteRollups``), summed per rollup row in memory.
+///
+/// Scopes are numbered as they first appear, so the sums are keyed by integers: a rebuild adds
+/// every stored row here, and hashing the scope's name several times per row was most of its cost.
 struct RollupChanges {
     struct ScopeDay: Hashable {
-        var scope: String
+        var scope: Int
         var day: Int
     }
 
     struct WindowDay: Hashable {
         var window: Int
-        var scope: String
+        var scope: Int
         var day: Int
     }
 
@@ -210,7 +213,15 @@ struct RollupChanges {
         var week: Int
     }
 
-    var daily: [ScopeDay: (active: Int, pings: Int)] = [:]
+    struct Daily: Equatable {
+        var active = 0
+        var pings = 0
+    }
+
+    /// Scope names by number, and numbers by name.
+    private(set) var scopes: [String] = []
+    private var scopeNumbers: [String: Int] = [:]
+    var daily: [ScopeDay: Daily] = [:]
     var windows: [WindowDay: Int] = [:]
     var retention: [CohortWeek: Int] = [:]
 
@@ -220,18 +231,28 @@ struct RollupChanges {
     /// The Monday that starts the ISO week of a day number.
     static func monday(_ day: Int) -> Int { UTCDay(daysSinceEpoch: day).startOfWeek.daysSinceEpoch }
 
+    /// The number of a scope, numbering it if it is new.
+    mutating func number(ofScope scope: String) -> Int {
+        if let number = scopeNumbers[scope] { return number }
+        scopes.append(scope)
+        scopeNumbers[scope] = scopes.count - 1
+        return scopes.count - 1
+    }
+
     mutating func addPings(day: Int, scope: String, _ pings: Int) {
         guard pings != 0 else { return }
-        daily[ScopeDay(scope: scope, day: day), default: (0, 0)].pings += pings
+        daily[ScopeDay(scope: number(ofScope: scope), day: day), default: Daily()].pings += pings
+    }
+
+    mutating func membership(day: Int, scope: String, pings: Int, previous: Int?, next: Int?, sign: Int) {
+        membership(day: day, scope: number(ofScope: scope), pings: pings, previous: previous, next: next, sign: sign)
     }
 
     /// Adds (`sign` 1) or removes (-1) a day's membership in one scope: the daily count, and the
     /// windows it newly covers between the instance's neighbouring days `previous` and `next` in
     /// that scope: [max(day, previous + W), min(day + W - 1, next - 1)].
-    mutating func membership(day: Int, scope: String, pings: Int, previous: Int?, next: Int?, sign: Int) {
-        let key = ScopeDay(scope: scope, day: day)
-        daily[key, default: (0, 0)].active += sign
-        daily[key, default: (0, 0)].pings += sign * pings
+    mutating func membership(day: Int, scope: Int, pings: Int, previous: Int?, next: Int?, sign: Int) {
+        daily[ScopeDay(scope: scope, day: day), default: Daily()].add(active: sign, pings: sign * pings)
         for window in SQLiteRollups.windows {
             let start = max(day, previous.map { $0 + window } ?? day)
             let end = min(day + window - 1, (next ?? day + window) - 1)
@@ -241,27 +262,37 @@ struct RollupChanges {
         }
     }
 
+    /// Writes the sums, in each table's key order.
     func apply(_ db: Database) throws {
         let daily = try db.cachedStatement(sql: """
             INSERT INTO daily_rollup (scope, day, active, pings) VALUES (?, ?, ?, ?)
             ON CONFLICT (scope, day) DO UPDATE SET active = active + excluded.active, pings = pings + excluded.pings
             """)
-        for (key, change) in self.daily where change != (0, 0) {
-            try daily.execute(arguments: [key.scope, key.day, change.active, change.pings])
+        let dailyRows = self.daily.filter { $0.value != Daily() }.map { (scope: scopes[$0.key.scope], day: $0.key.day, change: $0.value) }
+        for row in dailyRows.sorted(by: { ($0.scope, $0.day) < ($1.scope, $1.day) }) {
+            try daily.execute(arguments: [row.scope, row.day, row.change.active, row.change.pings])
         }
         let windows = try db.cachedStatement(sql: """
             INSERT INTO window_delta (window, scope, day, delta) VALUES (?, ?, ?, ?)
             ON CONFLICT (window, scope, day) DO UPDATE SET delta = delta + excluded.delta
             """)
-        for (key, delta) in self.windows where delta != 0 {
-            try windows.execute(arguments: [key.window, key.scope, key.day, delta])
+        let windowRows = self.windows.filter { $0.value != 0 }.map { (window: $0.key.window, scope: scopes[$0.key.scope], day: $0.key.day, delta: $0.value) }
+        for row in windowRows.sorted(by: { ($0.window, $0.scope, $0.day) < ($1.window, $1.scope, $1.day) }) {
+            try windows.execute(arguments: [row.window, row.scope, row.day, row.delta])
         }
         let retention = try db.cachedStatement(sql: """
             INSERT INTO retention_weeks (cohort, week, instances) VALUES (?, ?, ?)
             ON CONFLICT (cohort, week) DO UPDATE SET instances = instances + excluded.instances
             """)
-        for (key, count) in self.retention where count != 0 {
+        for (key, count) in self.retention.sorted(by: { ($0.key.cohort, $0.key.week) < ($1.key.cohort, $1.key.week) }) where count != 0 {
             try retention.execute(arguments: [key.cohort, key.week, count])
         }
+    }
+}
+
+extension RollupChanges.Daily {
+    mutating func add(active: Int, pings: Int) {
+        self.active += active
+        self.pings += pings
     }
 }

@@ -214,14 +214,15 @@ enum SQLiteRollups {
             FROM instance_days d LEFT JOIN instances i ON i.instance_id = d.instance_id
             ORDER BY d.instance_id, d.day
             """)
+        let all = changes.number(ofScope: "*")
         var instance = ""
         var previous: Int? = nil
-        var previousInScope: [String: Int] = [:]
+        var previousInScope: [Int: Int] = [:]
         var previousWeek: Int? = nil
         while let row = try rows.next() {
             let id: String = row[0]
             let day: Int = row[1]
-            let scope = RollupChanges.scope(row[2])
+            let scope = changes.number(ofScope: RollupChanges.scope(row[2]))
             let pings: Int = row[3]
             let firstDay: Int? = row[4]
             if id != instance {
@@ -230,7 +231,7 @@ enum SQLiteRollups {
                 previousInScope.removeAll(keepingCapacity: true)
                 previousWeek = nil
             }
-            changes.membership(day: day, scope: "*", pings: pings, previous: previous, next: nil, sign: 1)
+            changes.membership(day: day, scope: all, pings: pings, previous: previous, next: nil, sign: 1)
             changes.membership(day: day, scope: scope, pings: pings, previous: previousInScope[scope], next: nil, sign: 1)
             previous = day
             previousInScope[scope] = day
