@@ -31,8 +31,9 @@ echo "| phase | share |"
 echo "| --- | ---: |"
 echo "| reading, splitting and parsing the log (\`S3LogImporter.readFile\`) | $(share 'S3LogImporter.readFile') |"
 echo "| of which the parser itself (\`S3AccessLogParser.parse\`) | $(share 'S3AccessLogParser.parse(') |"
-echo "| writing the rows into SQLite (\`SQLiteDayWriter.write\`: instance upsert, day row read, day row insert) | $(share 'SQLiteDayWriter.write') |"
-echo "| rebuilding the report rollups once at the end (\`SQLiteUsageStore.restoreRollups\`) | $(share 'SQLiteUsageStore.restoreRollups') |"
+echo "| sorting each batch by (instance, day) (\`SQLiteUsageStore.merge\`) | $(share 'Sequence.sorted(by:)') |"
+echo "| writing the rows into SQLite (\`SQLiteDayWriter.write(instanceRows:)\`: each instance's summary once, then its day rows) | $(share 'SQLiteDayWriter.write(instanceRows:') |"
+echo "| rebuilding the report rollups once at the end (\`SQLiteRollups.rebuild\`: one ordered pass over the rows) | $(share 'SQLiteRollups.rebuild') |"
 echo
 echo "Top self time:"
 echo

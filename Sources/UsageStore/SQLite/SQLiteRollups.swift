@@ -205,8 +205,8 @@ enum SQLiteRollups {
     /// (``RollupChanges/membership(day:scope:pings:previous:next:sign:)`` with no next day), and
     /// each rollup row is written once at the end.
     ///
-    /// The retention cohort is the instance's `first_day` in `instances` (which a purge of old
-    /// rows leaves as it was), so rows are joined to their instance.
+    /// The retention cohort is the instance's `first_day` in `instances`, the one the live path and
+    /// the triggers use, so rows are joined to their instance.
     static func rebuildDayRollups(_ db: Database) throws {
         var changes = RollupChanges()
         let rows = try Row.fetchCursor(db, sql: """
