@@ -69,3 +69,17 @@ enum Sample {
 
     static func day(_ offset: Int) -> UTCDay { UTCDay(containingMilliseconds: day0).advanced(by: offset) }
 }
+
+/// Every report of a store over all its days, as text: two stores with the same rows must print
+/// the same, however their rollups were kept.
+func allReports(_ store: some UsageStore) async throws -> String {
+    var text = ""
+    for window in [1, 7, 28] {
+        for region in [nil, "us-west-2", "eu-west-1", "cn-north-1"] as [String?] {
+            text += "\(try await store.dailyActivity(from: nil, to: nil, window: window, region: region.map(Sample.region)))\n"
+        }
+    }
+    text += "\(try await store.churned(after: 2, from: nil, to: nil, region: nil))\n"
+    text += "\(try await store.regions(from: nil, to: nil))\n\(try await store.retention(from: nil, to: nil))"
+    return text
+}

@@ -128,8 +128,9 @@ public final class SQLiteUsageStore: UsageStore {
     }
 
     /// Loads many batches, each one durable transaction. Into an empty store, the rollups are not
-    /// kept while `load` merges its batches, then rebuilt once from all rows (a load interrupted by
-    /// a crash is finished, triggers back and rollups rebuilt, the next time the store opens).
+    /// kept and the secondary indexes are dropped while `load` merges its batches, then both are
+    /// built once from all rows, also when `load` throws (a load cut off by a crash is finished,
+    /// indexes and triggers back and rollups rebuilt, the next time the store opens).
     /// Into a store that holds rows, the rollups are kept as the batches go (`merge`): the cost
     /// then grows with the load, not with the store, and reports stay right throughout.
     public func bulkMerge(_ load: (_ merge: @escaping @Sendable ([DayAggregate]) async throws -> MergeSummary) async throws -> Void) async throws {
@@ -140,10 +141,20 @@ public final class SQLiteUsageStore: UsageStore {
         }
         try await pool.write { db in
             try db.execute(sql: SQLiteRollups.dropTriggers)
+            for index in Self.secondaryIndexes {
+                try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)")
+            }
             try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('rollups', 'stale') ON CONFLICT (name) DO UPDATE SET value = 'stale'")
         }
-        try await load { batch in try await self.merge(batch, maintainingRollups: false) }
-        try await restoreRollups()
+        do {
+            try await load { batch in try await self.merge(batch, maintainingRollups: false) }
+        } catch {
+            // The batches merged so far stay (each one committed); indexes and rollups are made
+            // whole for them before the error goes up.
+            try await finishBulkLoad()
+            throw error
+        }
+        try await finishBulkLoad()
     }
 
     /// Recreates the triggers and rebuilds the rollups if a bulk load left them off.
@@ -153,15 +164,29 @@ public final class SQLiteUsageStore: UsageStore {
         }
         if stale {
             logger.warning("an interrupted bulk load left the report rollups stale; rebuilding them")
-            try pool.write { db in try Self.restoreRollups(db) }
+            try pool.write { db in try Self.finishBulkLoad(db) }
         }
     }
 
-    func restoreRollups() async throws {
-        try await pool.write { db in try Self.restoreRollups(db) }
+    func finishBulkLoad() async throws {
+        try await pool.write { db in try Self.finishBulkLoad(db) }
     }
 
-    static func restoreRollups(_ db: Database) throws {
+    /// The secondary indexes, as migrations 001 and 003 created them. A bulk load into an empty
+    /// store drops them, so each row goes into one B-tree, and builds them once after the load.
+    /// (SQLite stores `CREATE INDEX IF NOT EXISTS x` as `CREATE INDEX x`: the schema comes back
+    /// the same text.)
+    static let secondaryIndexes: [(name: String, columns: String)] = [
+        ("instance_days_by_day", "instance_days (day, instance_id)"),
+        ("instances_by_first_day", "instances (first_day)"),
+        ("instances_by_last_day", "instances (last_day)"),
+    ]
+
+    /// Builds the secondary indexes a bulk load dropped, and the rollups it did not keep.
+    static func finishBulkLoad(_ db: Database) throws {
+        for index in secondaryIndexes {
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index.name) ON \(index.columns)")
+        }
         try db.execute(sql: SQLiteRollups.dropTriggers)
         try db.execute(sql: SQLiteRollups.triggers)
         try SQLiteRollups.rebuild(db)
