@@ -136,6 +136,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/TestSupport"
         ),
@@ -143,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "UsageStoreTests",
             dependencies: [
-                "UsageStore", "UsageTrackingCore", "UsageImport",
+                "UsageStore", "UsageTrackingCore", "UsageImport", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -9,7 +9,7 @@ import UsageTrackingCore
 
 /// Scale-out: several real `usage-collector` processes on one PostgreSQL database never double
 /// count, and a bad database URL is a clear error from the real binary.
-@Suite(.enabled(if: PostgresTestDatabase.shouldRun, PostgresTestDatabase.skipMessage))
+@Suite(.enabled(if: PostgresTestServer.shouldRun, PostgresTestServer.skipMessage))
 struct ScaleOutTests {
     static let instances = 120
 
@@ -90,7 +90,7 @@ struct ScaleOutTests {
     }
 
     @Test func aBadDatabaseURLIsAClearErrorFromTheBinary() async throws {
-        let server = try PostgresTestDatabase.server()
+        let server = try PostgresTestServer.requireURL()
         let closed = try ExternalTools.freePort()
         let cases: [(url: String, message: String)] = [
             ("postgres://user:secret@host:99999/db", "port must be between 1 and 65535"),

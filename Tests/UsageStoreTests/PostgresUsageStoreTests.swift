@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import TestSupport
 import Testing
 import UsageStore
 import UsageTrackingCore

@@ -1,5 +1,6 @@
 import GRDB
 import Logging
+import TestSupport
 import Testing
 @testable import UsageStore
 import UsageTrackingCore

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TestSupport
 import UsageStore
 import UsageTrackingCore
 
@@ -35,20 +36,6 @@ enum StoreBackend: String, CaseIterable {
     }
 }
 
-
-/// A temporary folder removed by `remove()`.
-struct TemporaryDirectory: Sendable {
-    let url: URL
-
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("usage-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
-}
 
 /// Builders for test data.
 enum Sample {

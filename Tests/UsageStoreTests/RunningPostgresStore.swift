@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import TestSupport
+import UsageStore
+import UsageTrackingCore
+
+/// A `PostgresUsageStore` whose pool runs from creation and whose database is created and migrated
+/// before its first use: the conformance suite's `makeStore()` is synchronous, and must not block.
+final class RunningPostgresStore: UsageStore {
+    let store: PostgresUsageStore
+    let pool: Task<Void, Never>
+    let migrated: Task<Void, any Error>
+
+    /// Runs the store's pool at once; creates `database` and migrates it before the first use.
+    init(_ store: PostgresUsageStore, creating database: PostgresTestDatabase) {
+        self.store = store
+        let client = store.services
+        pool = Task { await withDiscardingTaskGroup { group in for service in client { group.addTask { try? await service.run() } } } }
+        migrated = Task {
+            try await database.create()
+            try await store.migrate()
+        }
+    }
+
+    func stop() { pool.cancel() }
+
+    func ready() async throws -> PostgresUsageStore {
+        try await migrated.value
+        return store
+    }
+
+    func record(_ pings: [Ping]) async throws -> [RecordOutcome] { try await ready().record(pings) }
+    func merge(_ days: [DayAggregate]) async throws -> MergeSummary { try await ready().merge(days) }
+    func dailyActivity(from: UTCDay?, to: UTCDay?, window: Int, region: Region?) async throws -> [DailyActivity] {
+        try await ready().dailyActivity(from: from, to: to, window: window, region: region)
+    }
+    func newInstances(from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
+        try await ready().newInstances(from: from, to: to, region: region)
+    }
+    func churned(after: Int, from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
+        try await ready().churned(after: after, from: from, to: to, region: region)
+    }
+    func regions(from: UTCDay?, to: UTCDay?) async throws -> RegionsReport { try await ready().regions(from: from, to: to) }
+    func retention(from: UTCDay?, to: UTCDay?) async throws -> [RetentionCohort] { try await ready().retention(from: from, to: to) }
+    func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary? { try await ready().instanceSummary(instanceID) }
+    func forget(_ instanceID: InstanceID) async throws -> Int { try await ready().forget(instanceID) }
+    func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeSummary { try await ready().purge(olderThan: days, today: today) }
+    func checkReadiness() async throws { try await ready().checkReadiness() }
+    func rebuildRollups() async throws { try await ready().rebuildRollups() }
+}
