@@ -107,6 +107,13 @@ public final class SQLiteUsageStore: UsageStore {
             )
         }.sorted { ($0.instance, $0.day) < ($1.instance, $1.day) }
         return try await pool.write { db in
+            if !maintainingRollups {
+                // Every batch written without the rollups marks them stale in its own transaction:
+                // if another process finished the load's rollups meanwhile (it opened the file
+                // and took the load for a crashed one), the mark is back, and the end of this
+                // load, or the next open after a crash, rebuilds them.
+                try db.execute(sql: Self.markRollupsStale)
+            }
             var writer = try SQLiteDayWriter(db, maintainsRollups: maintainingRollups)
             var summary = MergeSummary()
             var start = rows.startIndex
@@ -144,18 +151,24 @@ public final class SQLiteUsageStore: UsageStore {
             for index in Self.secondaryIndexes {
                 try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)")
             }
-            try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('rollups', 'stale') ON CONFLICT (name) DO UPDATE SET value = 'stale'")
+            try db.execute(sql: Self.markRollupsStale)
         }
         do {
             try await load { batch in try await self.merge(batch, maintainingRollups: false) }
         } catch {
             // The batches merged so far stay (each one committed); indexes and rollups are made
             // whole for them before the error goes up.
-            try await finishBulkLoad()
+            do {
+                try await finishBulkLoad()
+            } catch let finishing {
+                logger.error("could not finish the interrupted bulk load; the next start will", metadata: ["error": "\(finishing)"])
+            }
             throw error
         }
         try await finishBulkLoad()
     }
+
+    static let markRollupsStale = "INSERT INTO settings (name, value) VALUES ('rollups', 'stale') ON CONFLICT (name) DO UPDATE SET value = 'stale'"
 
     /// Recreates the triggers and rebuilds the rollups if a bulk load left them off.
     func finishInterruptedBulkLoad() throws {
@@ -168,8 +181,10 @@ public final class SQLiteUsageStore: UsageStore {
         }
     }
 
+    /// Finishes a bulk load, also from a cancelled task (whose own database access GRDB would
+    /// refuse): a load cut off by cancellation still leaves indexes and rollups whole.
     func finishBulkLoad() async throws {
-        try await pool.write { db in try Self.finishBulkLoad(db) }
+        try await Task { try await self.pool.write { db in try Self.finishBulkLoad(db) } }.value
     }
 
     /// The secondary indexes, as migrations 001 and 003 created them. A bulk load into an empty
