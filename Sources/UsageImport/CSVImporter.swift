@@ -15,9 +15,24 @@ public struct CSVImporter {
 
     /// Merges a batch into the store (`UsageStore.merge`, or the merge of a bulk load).
     let merge: ([DayAggregate]) async throws -> MergeSummary
+    /// How many (instance, day) aggregates are held before they are merged, 50,000 per transaction.
+    let batchSize: Int
 
-    public init(merge: @escaping ([DayAggregate]) async throws -> MergeSummary) {
+    public init(batchSize: Int = 200_000, merge: @escaping ([DayAggregate]) async throws -> MergeSummary) {
         self.merge = merge
+        self.batchSize = batchSize
+    }
+
+    /// Merges the aggregates held so far, in transactions of at most 50,000, and empties them.
+    func mergeBatch(_ aggregates: inout [String: DayAggregate], into summary: inout Summary) async throws {
+        let days = aggregates.values.sorted { ($0.day, $0.instanceID) < ($1.day, $1.instanceID) }
+        var index = 0
+        while index < days.count {
+            let batch = Array(days[index..<min(index + 50_000, days.count)])
+            summary.merge = summary.merge + (try await merge(batch))
+            index += batch.count
+        }
+        aggregates.removeAll(keepingCapacity: true)
     }
 
     public func importFile(_ path: String) async throws -> Summary {
@@ -47,14 +62,12 @@ public struct CSVImporter {
                     summary.firstRejections.append("line \(lineNumber): \(error.detail)")
                 }
             }
+            // Merged as soon as a batch is full: memory stays bounded however large the file.
+            if aggregates.count >= batchSize {
+                try await mergeBatch(&aggregates, into: &summary)
+            }
         }
-        let days = aggregates.values.sorted { ($0.day, $0.instanceID) < ($1.day, $1.instanceID) }
-        var index = 0
-        while index < days.count {
-            let batch = Array(days[index..<min(index + 50_000, days.count)])
-            summary.merge = summary.merge + (try await merge(batch))
-            index += batch.count
-        }
+        try await mergeBatch(&aggregates, into: &summary)
         return summary
     }
 }

@@ -72,16 +72,19 @@ public struct S3LogImporter {
         var aggregates: [AggregateKey: DayAggregate] = [:]
         for file in try Self.files(paths) {
             summary.files += 1
-            try readFile(file, summary: &summary) { ping in
+            try await readFile(file, summary: &summary) { ping in
                 let key = AggregateKey(instanceID: ping.instanceID, day: ping.day.daysSinceEpoch)
                 if aggregates[key] == nil {
                     aggregates[key] = DayAggregate(ping)
                 } else {
                     aggregates[key]!.add(ping)
                 }
-            }
-            if aggregates.count >= batchSize {
-                try await mergeBatch(&aggregates, into: &summary)
+            } afterChunk: { summary in
+                // A full batch is merged at once, also in the middle of a file: memory stays
+                // bounded however large one file is.
+                if aggregates.count >= batchSize {
+                    try await mergeBatch(&aggregates, into: &summary)
+                }
             }
             progress(summary)
         }
@@ -124,8 +127,11 @@ public struct S3LogImporter {
         return result
     }
 
-    /// Streams one file (gunzipping `.gz`) through the parser.
-    func readFile(_ path: String, summary: inout Summary, onPing: (Ping) -> Void) throws {
+    /// Streams one file (gunzipping `.gz`) through the parser, calling `afterChunk` after each
+    /// block read (about 1 MiB of the file).
+    func readFile(
+        _ path: String, summary: inout Summary, onPing: (Ping) -> Void, afterChunk: (inout Summary) async throws -> Void
+    ) async throws {
         guard let file = fopen(path, "rb") else {
             throw ImportError("cannot open \(path): \(String(cString: strerror(errno)))")
         }
@@ -179,6 +185,7 @@ public struct S3LogImporter {
                 chunk.withUnsafeReadableBytes { splitter.consume($0, handle) }
             }
             if local.records % 100_000 < 2_000 { progress(local) }
+            try await afterChunk(&local)
         }
         splitter.finish(handle)
         if gzipped { try? decompressor.finishStream() }

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import Synchronization
+import TestSupport
+import Testing
+import UsageImport
+import UsageStore
+import UsageTrackingCore
+
+/// Imports merge a batch as soon as it is full, also in the middle of one large file, so memory
+/// stays bounded; the rows stored are those of a one-batch import.
+@Suite struct ImportBatchTests {
+    /// `count` distinct (instance, day) pings: 300 instances over `count / 300` days of 2024.
+    static func pings(_ count: Int) -> [(id: String, day: Int, hour: Int)] {
+        (0..<count).map { (n: Int) -> (id: String, day: Int, hour: Int) in
+            let instance: Int = 0xabc000 + n % 300
+            return (String(format: "i-%017x", instance), n / 300 + 1, n % 24)
+        }
+    }
+
+    /// Merges into a real SQLite store and records each batch's size.
+    final class CountingMerge: Sendable {
+        let store: SQLiteUsageStore
+        let sizes = Mutex<[Int]>([])
+
+        init(_ path: String) throws { store = try SQLiteUsageStore(path: path, logger: Logger(label: "test")) }
+
+        func merge(_ days: [DayAggregate]) async throws -> MergeSummary {
+            sizes.withLock { $0.append(days.count) }
+            return try await store.merge(days)
+        }
+    }
+
+    @Test func anS3LogLargerThanABatchIsMergedBatchByBatchWithinTheFile() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let owner = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+        // 6,000 records of about 500 bytes: about 3 MB, three blocks of the reader.
+        let lines = Self.pings(6_000).map { ping in
+            let time = String(format: "[%02d/Jan/2024:%02d:00:38 +0000]", ping.day, ping.hour)
+            return #"\#(owner) kubeflow-on-aws-usage-tracking-us-west-2 \#(time) 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.OBJECT instance-\#(ping.id).log "GET /instance-\#(ping.id).log?x-instance-id=\#(ping.id) HTTP/1.1" 403 AccessDenied 243 - 7 - "-" "python-requests/2.31.0" - - - - - kubeflow-on-aws-usage-tracking-us-west-2.s3.us-west-2.amazonaws.com TLSv1.2 - -"#
+        }
+        let log = directory.path("access.log")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        #expect(try FileManager.default.attributesOfItem(atPath: log)[.size] as! Int > 2 << 20)
+
+        let batched = try CountingMerge(directory.path("batched.sqlite"))
+        let summary = try await S3LogImporter(batchSize: 1_000, merge: batched.merge).importPaths([log])
+        let whole = try CountingMerge(directory.path("whole.sqlite"))
+        _ = try await S3LogImporter(batchSize: 100_000, merge: whole.merge).importPaths([log])
+
+        #expect(summary.pings == 6_000)
+        #expect(summary.merge.inserted == 6_000)
+        #expect(batched.sizes.withLock { $0.count } >= 3)
+        #expect(batched.sizes.withLock { $0.reduce(0, +) } == 6_000)
+        #expect(whole.sizes.withLock { $0 } == [6_000])
+        #expect(try await allReports(batched.store) == allReports(whole.store))
+    }
+
+    @Test func aCSVFileLargerThanABatchIsMergedBatchByBatch() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let rows = Self.pings(2_500).map { ping in String(format: "2024-01-%02dT%02d:00:00Z,%@,eu-west-1", ping.day, ping.hour, ping.id) }
+        let csv = directory.path("pings.csv")
+        try ([PingCSV.header] + rows).joined(separator: "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+
+        let batched = try CountingMerge(directory.path("batched.sqlite"))
+        let summary = try await CSVImporter(batchSize: 1_000, merge: batched.merge).importFile(csv)
+        let whole = try CountingMerge(directory.path("whole.sqlite"))
+        _ = try await CSVImporter(merge: whole.merge).importFile(csv)
+
+        #expect(summary.pings == 2_500)
+        #expect(summary.merge.inserted == 2_500)
+        #expect(batched.sizes.withLock { $0 } == [1_000, 1_000, 500])
+        #expect(try await allReports(batched.store) == allReports(whole.store))
+    }
+}
