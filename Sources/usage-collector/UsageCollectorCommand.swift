@@ -325,16 +325,20 @@ struct ImportCSV: AsyncParsableCommand {
     func run() async throws {
         let logger = try store.logger(label: "usage-collector")
         try await store.withStore(logger: logger) { sqlite in
-        for file in files {
-            let summary: CSVImporter.Summary
-            do {
-                summary = try await CSVImporter(merge: sqlite.merge).importFile(file)
-            } catch let error as ImportError {
-                throw ValidationError(error.description)
+            // One bulk load (see `bulkMerge`) for all the files: into an empty store, the rollups
+            // and indexes are built once at the end.
+            try await sqlite.bulkMerge { merge in
+                for file in files {
+                    let summary: CSVImporter.Summary
+                    do {
+                        summary = try await CSVImporter(merge: merge).importFile(file)
+                    } catch let error as ImportError {
+                        throw ValidationError(error.description)
+                    }
+                    print("\(file): \(summary.lines) lines, \(summary.pings) pings, \(summary.rejected) rejected; (instance, day) rows: \(summary.merge.inserted) new, \(summary.merge.updated) grown, \(summary.merge.unchanged) already stored")
+                    for rejection in summary.firstRejections { print("  \(rejection)") }
+                }
             }
-            print("\(file): \(summary.lines) lines, \(summary.pings) pings, \(summary.rejected) rejected; (instance, day) rows: \(summary.merge.inserted) new, \(summary.merge.updated) grown, \(summary.merge.unchanged) already stored")
-            for rejection in summary.firstRejections { print("  \(rejection)") }
-        }
         }
     }
 }
@@ -369,7 +373,8 @@ struct ImportS3Logs: AsyncParsableCommand {
                 summary = try await S3LogImporter(merge: { _ in MergeSummary() }, progress: progress).importPaths(paths)
                 summary.dryRun = true
             } else {
-                // One bulk load (see `bulkMerge`): into an empty store, rollups rebuilt once at the end.
+                // One bulk load (see `bulkMerge`): into an empty store, the rollups and indexes are
+                // built once at the end.
                 summary = try await store.withStore(logger: logger) { sqlite in
                     var result = S3LogImporter.Summary()
                     try await sqlite.bulkMerge { merge in

@@ -31,6 +31,7 @@ import UsageTrackingCore
         #expect(settings.journalMode == "wal")
         #expect(settings.synchronous == 2)  // FULL
         #expect(settings.walAutocheckpoint == 8192)
+        #expect(settings.journalSizeLimit == 64 << 20)
     }
 
     /// (instance, day) rows of 7 instances over 5 days, some with no region.

@@ -9,6 +9,8 @@ public final class SQLiteUsageStore: UsageStore {
     let pool: DatabasePool
     /// WAL pages between automatic checkpoints.
     static let walCheckpointPages = 8192
+    /// Bytes the WAL file is cut back to after a checkpoint.
+    static let walSizeLimit = 64 << 20
     let pseudonymizer: Pseudonymizer?
     let logger: Logger
 
@@ -32,10 +34,13 @@ public final class SQLiteUsageStore: UsageStore {
             // power cut. FULL fsyncs the WAL at every commit; the pool has one writer connection.
             // The WAL is copied into the database (and the database fsynced, inside a commit) every
             // 8,192 pages (32 MiB) instead of SQLite's 1,000: fewer, larger checkpoints, a page
-            // changed by many commits copied once. Ingest: +15-30 % (BENCHMARKS.md).
+            // changed by many commits copied once. Ingest: +15-30 % (BENCHMARKS.md). A transaction
+            // larger than that (an import batch) grows the file; it is cut back to 64 MiB after
+            // the next checkpoint.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
                 try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.walCheckpointPages)")
+                try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
             }
             try SQLiteMigrations.migrator.migrate(pool)
         } catch {
@@ -430,13 +435,14 @@ public final class SQLiteUsageStore: UsageStore {
         throw StoreError("could not truncate the write-ahead log: readers kept it busy")
     }
 
-    /// The journal mode, `synchronous` level and WAL checkpoint interval in force, for diagnostics and tests.
-    public func pragmas() async throws -> (journalMode: String, synchronous: Int, walAutocheckpoint: Int) {
+    /// The journal mode, `synchronous` level and WAL checkpoint settings in force, for diagnostics and tests.
+    public func pragmas() async throws -> (journalMode: String, synchronous: Int, walAutocheckpoint: Int, journalSizeLimit: Int) {
         try await pool.write { db in
             (
                 try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
                 try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
-                try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? -1
+                try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") ?? -1,
+                try Int.fetchOne(db, sql: "PRAGMA journal_size_limit") ?? -1
             )
         }
     }
