@@ -52,10 +52,17 @@ public struct S3LogImporter {
     let progress: (Summary) -> Void
     /// How many (instance, day) aggregates are held before they are merged in one transaction.
     let batchSize: Int
+    /// Bytes read from a file at a time; a full batch is merged between two blocks. (A block of
+    /// a `.gz` holds several times its size of log: 1 MiB of it, some ten to twenty thousand records.)
+    let blockSize: Int
 
-    public init(batchSize: Int = 200_000, merge: @escaping ([DayAggregate]) async throws -> MergeSummary, progress: @escaping (Summary) -> Void = { _ in }) {
+    public init(
+        batchSize: Int = 200_000, blockSize: Int = 1 << 20,
+        merge: @escaping ([DayAggregate]) async throws -> MergeSummary, progress: @escaping (Summary) -> Void = { _ in }
+    ) {
         self.merge = merge
         self.batchSize = batchSize
+        self.blockSize = max(1, blockSize)
         self.progress = progress
     }
 
@@ -128,7 +135,7 @@ public struct S3LogImporter {
     }
 
     /// Streams one file (gunzipping `.gz`) through the parser, calling `afterChunk` after each
-    /// block read (1 MiB of the file, 64 KiB of a `.gz`).
+    /// block read (`blockSize` bytes of the file).
     func readFile(
         _ path: String, summary: inout Summary, onPing: (Ping) -> Void, afterChunk: (inout Summary) async throws -> Void
     ) async throws {
@@ -163,9 +170,6 @@ public struct S3LogImporter {
             decompressor.window = ByteBufferAllocator().buffer(capacity: 1 << 20)
             try decompressor.startStream()
         }
-        // Batches are merged between blocks: a block of a .gz file holds many times its size of
-        // log, so those are read in smaller blocks.
-        let blockSize = gzipped ? 1 << 16 : 1 << 20
         var chunk = ByteBufferAllocator().buffer(capacity: blockSize)
         while true {
             chunk.clear()
