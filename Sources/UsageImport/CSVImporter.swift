@@ -24,21 +24,14 @@ public struct CSVImporter {
     }
 
     /// Merges the aggregates held so far, in transactions of at most 50,000, and empties them.
-    func mergeBatch(_ aggregates: inout [String: DayAggregate], into summary: inout Summary) async throws {
-        let days = aggregates.values.sorted { ($0.day, $0.instanceID) < ($1.day, $1.instanceID) }
-        var index = 0
-        while index < days.count {
-            let batch = Array(days[index..<min(index + 50_000, days.count)])
-            summary.merge = summary.merge + (try await merge(batch))
-            index += batch.count
-        }
-        aggregates.removeAll(keepingCapacity: true)
+    func mergeBatch(_ aggregates: inout DayAggregates, into summary: inout Summary) async throws {
+        summary.merge = summary.merge + (try await aggregates.flush(transactionSize: 50_000, to: merge))
     }
 
     public func importFile(_ path: String) async throws -> Summary {
         let reader = try LineReader(path: path)
         var summary = Summary()
-        var aggregates: [String: DayAggregate] = [:]
+        var aggregates = DayAggregates()
         guard let header = reader.nextLine(), String(decoding: header, as: UTF8.self) == PingCSV.header else {
             throw ImportError("\(path) does not start with the header \(PingCSV.header)")
         }
@@ -50,12 +43,7 @@ public struct CSVImporter {
             do {
                 let ping = try PingCSV.ping(String(decoding: line, as: UTF8.self))
                 summary.pings += 1
-                let key = "\(ping.instanceID.rawValue)/\(ping.day.daysSinceEpoch)"
-                if aggregates[key] == nil {
-                    aggregates[key] = DayAggregate(ping)
-                } else {
-                    aggregates[key]!.add(ping)
-                }
+                aggregates.add(ping)
             } catch {
                 summary.rejected += 1
                 if summary.firstRejections.count < 5 {

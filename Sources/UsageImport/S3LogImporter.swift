@@ -67,25 +67,19 @@ public struct S3LogImporter {
     }
 
     /// Merges the aggregates held so far in one transaction, and empties them.
-    func mergeBatch(_ aggregates: inout [AggregateKey: DayAggregate], into summary: inout Summary) async throws {
+    func mergeBatch(_ aggregates: inout DayAggregates, into summary: inout Summary) async throws {
         summary.aggregates += aggregates.count
-        summary.merge = summary.merge + (try await merge(Array(aggregates.values)))
-        aggregates.removeAll(keepingCapacity: true)
+        summary.merge = summary.merge + (try await aggregates.flush(to: merge))
     }
 
     /// Imports every path: a file, a `.gz` file, or a folder of them.
     public func importPaths(_ paths: [String]) async throws -> Summary {
         var summary = Summary()
-        var aggregates: [AggregateKey: DayAggregate] = [:]
+        var aggregates = DayAggregates()
         for file in try Self.files(paths) {
             summary.files += 1
             try await readFile(file, summary: &summary) { ping in
-                let key = AggregateKey(instanceID: ping.instanceID, day: ping.day.daysSinceEpoch)
-                if aggregates[key] == nil {
-                    aggregates[key] = DayAggregate(ping)
-                } else {
-                    aggregates[key]!.add(ping)
-                }
+                aggregates.add(ping)
             } afterChunk: { running in
                 // A full batch is merged at once, also in the middle of a file: memory stays
                 // bounded however large one file is.
@@ -95,15 +89,10 @@ public struct S3LogImporter {
             }
             progress(summary)
         }
-        if !aggregates.isEmpty {
+        if aggregates.count > 0 {
             try await mergeBatch(&aggregates, into: &summary)
         }
         return summary
-    }
-
-    struct AggregateKey: Hashable {
-        let instanceID: InstanceID
-        let day: Int
     }
 
     /// Files to read, in a stable order: folders are walked recursively, hidden files skipped.
