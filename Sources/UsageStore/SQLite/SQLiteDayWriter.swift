@@ -5,8 +5,9 @@ import UsageTrackingCore
 ///
 /// Each row is inserted, or if there is one already, read, changed in Swift and written back;
 /// what the change does to the rollups is summed in a ``RollupChanges`` and written once per
-/// rollup row when the transaction's rows are done. A batch of pings on one day thus costs a handful of rollup upserts instead of several per
-/// ping (per-row triggers did that, and were most of the ingest path's cost: BENCHMARKS.md).
+/// rollup row when the transaction's rows are done. A batch of pings on one day thus costs a
+/// handful of rollup upserts instead of several per ping (per-row triggers did that, and were
+/// most of the ingest path's cost: BENCHMARKS.md).
 ///
 /// Deletions (erasure, retention) and changes to `instances` still go through triggers
 /// (`SQLiteRollups.triggers`): they are rare, or touch one row per instance.
@@ -132,7 +133,7 @@ struct SQLiteDayWriter {
                 changes.membership(day: row.day, scope: RollupChanges.scope(row.region), pings: row.pings,
                                    previous: around.previousInRegion, next: around.nextInRegion, sign: 1)
                 if !around.otherDayInWeek {
-                    changes.retention[RollupChanges.CohortWeek(cohort: RollupChanges.monday(firstDay), week: RollupChanges.monday(row.day)), default: 0] += 1
+                    changes.activeInWeek(firstDay: firstDay, day: row.day)
                 }
             }
             return (.inserted, row.pings)
@@ -216,6 +217,11 @@ struct RollupChanges {
     struct Daily: Equatable {
         var active = 0
         var pings = 0
+
+        mutating func add(active: Int, pings: Int) {
+            self.active += active
+            self.pings += pings
+        }
     }
 
     /// Scope names by number, and numbers by name.
@@ -246,6 +252,12 @@ struct RollupChanges {
 
     mutating func membership(day: Int, scope: String, pings: Int, previous: Int?, next: Int?, sign: Int) {
         membership(day: day, scope: number(ofScope: scope), pings: pings, previous: previous, next: next, sign: sign)
+    }
+
+    /// Counts an instance first seen on `firstDay` as active in the week of `day` (call once per
+    /// instance and week).
+    mutating func activeInWeek(firstDay: Int, day: Int) {
+        retention[CohortWeek(cohort: Self.monday(firstDay), week: Self.monday(day)), default: 0] += 1
     }
 
     /// Adds (`sign` 1) or removes (-1) a day's membership in one scope: the daily count, and the
@@ -287,12 +299,5 @@ struct RollupChanges {
         for (key, count) in self.retention.sorted(by: { ($0.key.cohort, $0.key.week) < ($1.key.cohort, $1.key.week) }) where count != 0 {
             try retention.execute(arguments: [key.cohort, key.week, count])
         }
-    }
-}
-
-extension RollupChanges.Daily {
-    mutating func add(active: Int, pings: Int) {
-        self.active += active
-        self.pings += pings
     }
 }

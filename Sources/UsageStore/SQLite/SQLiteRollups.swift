@@ -237,7 +237,7 @@ enum SQLiteRollups {
             previousInScope[scope] = day
             let week = RollupChanges.monday(day)
             if let firstDay, week != previousWeek {
-                changes.retention[RollupChanges.CohortWeek(cohort: RollupChanges.monday(firstDay), week: week), default: 0] += 1
+                changes.activeInWeek(firstDay: firstDay, day: day)
                 previousWeek = week
             }
         }

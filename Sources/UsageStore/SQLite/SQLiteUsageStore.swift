@@ -173,6 +173,7 @@ public final class SQLiteUsageStore: UsageStore {
         try await finishBulkLoad()
     }
 
+    /// Marks the rollups stale until a bulk load is finished (see `finishInterruptedBulkLoad`).
     static let markRollupsStale = "INSERT INTO settings (name, value) VALUES ('rollups', 'stale') ON CONFLICT (name) DO UPDATE SET value = 'stale'"
 
     /// Recreates the triggers and rebuilds the rollups if a bulk load left them off.
