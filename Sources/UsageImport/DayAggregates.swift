@@ -4,22 +4,36 @@ import UsageTrackingCore
 /// Pings summed per (instance, UTC day) as an import reads them, until they are handed to the
 /// store: the one aggregation both importers use.
 struct DayAggregates {
+    /// The instance as `InstanceID.packed` and the day: hashed and compared as three integers.
     struct Key: Hashable {
-        let instanceID: InstanceID
+        let instance: UInt64
+        let digits: UInt32
         let day: Int
+
+        init(_ ping: Ping) {
+            let packed = ping.instanceID.packed
+            instance = packed.low
+            digits = packed.high
+            day = ping.day.daysSinceEpoch
+        }
     }
 
-    private var byKey: [Key: DayAggregate] = [:]
+    private var byKey: [Key: DayAggregate]
+
+    /// Room for `expected` aggregates is made at once, so the table does not grow step by step.
+    init(expected: Int = 0) {
+        byKey = Dictionary(minimumCapacity: expected)
+    }
 
     /// (instance, day) aggregates held.
     var count: Int { byKey.count }
 
     mutating func add(_ ping: Ping) {
-        let key = Key(instanceID: ping.instanceID, day: ping.day.daysSinceEpoch)
-        if byKey[key] == nil {
-            byKey[key] = DayAggregate(ping)
+        let key = Key(ping)
+        if let index = byKey.index(forKey: key) {
+            byKey.values[index].add(ping)
         } else {
-            byKey[key]!.add(ping)
+            byKey[key] = DayAggregate(ping)
         }
     }
 

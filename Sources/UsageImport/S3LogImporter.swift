@@ -75,7 +75,7 @@ public struct S3LogImporter {
     /// Imports every path: a file, a `.gz` file, or a folder of them.
     public func importPaths(_ paths: [String]) async throws -> Summary {
         var summary = Summary()
-        var aggregates = DayAggregates()
+        var aggregates = DayAggregates(expected: batchSize)
         for file in try Self.files(paths) {
             summary.files += 1
             try await readFile(file, summary: &summary) { ping in

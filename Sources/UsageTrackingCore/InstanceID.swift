@@ -33,5 +33,25 @@ public struct InstanceID: Hashable, Sendable, Comparable, CustomStringConvertibl
 
     public var description: String { rawValue }
 
+    /// The ID as two integers that stand for it exactly (distinct IDs, distinct pairs): `low`, the
+    /// value of its last 16 hex digits (all of them for an 8-digit ID); `high`, its digit count and,
+    /// for a 17-digit ID, the value of the first. A key that hashes and compares without the string.
+    public var packed: (high: UInt32, low: UInt64) {
+        var text = rawValue
+        return text.withUTF8 { bytes in
+            var low: UInt64 = 0
+            var high = UInt32(bytes.count - 2) << 4
+            for (offset, byte) in bytes.dropFirst(2).enumerated() {
+                let digit = UInt64(byte <= UInt8(ascii: "9") ? byte &- UInt8(ascii: "0") : byte &- UInt8(ascii: "a") &+ 10)
+                if offset == 0 && bytes.count == 19 {
+                    high |= UInt32(digit)
+                } else {
+                    low = low << 4 | digit
+                }
+            }
+            return (high, low)
+        }
+    }
+
     public static func < (lhs: InstanceID, rhs: InstanceID) -> Bool { lhs.rawValue < rhs.rawValue }
 }

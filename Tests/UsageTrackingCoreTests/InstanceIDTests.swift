@@ -45,4 +45,25 @@ import UsageTrackingCore
             return error.code == "invalid_instance_id" && error.detail.contains("\"i-fake\"") && error.detail.contains("8 or 17")
         }
     }
+
+    /// The packed form stands for the ID exactly: equal for the same ID, different for any two
+    /// different ones, including an 8-digit and a 17-digit ID with the same digits' value.
+    @Test func packedFormIsExact() throws {
+        let raws = [
+            "i-0000000a", "i-0000000000000000a", "i-1000000000000000a", "i-f000000000000000a",
+            "i-0123abcd", "i-0000000000123abcd", "i-0123456789abcdef0", "i-0123456789abcdef1",
+            "i-ffffffff", "i-fffffffffffffffff", "i-00000000", "i-00000000000000000",
+        ]
+        var seen: [String: String] = [:]
+        for raw in raws {
+            let packed = try InstanceID(validating: raw).packed
+            let again = try InstanceID(validating: raw).packed
+            #expect(packed == again)
+            let key = "\(packed.high)/\(packed.low)"
+            #expect(seen[key] == nil, "\(raw) packs like \(seen[key] ?? "")")
+            seen[key] = raw
+        }
+        #expect(try InstanceID(validating: "i-0123abcd").packed == (8 << 4, 0x0123abcd))
+        #expect(try InstanceID(validating: "i-f000000000000000a").packed == (17 << 4 | 0xf, 0xa))
+    }
 }
