@@ -57,7 +57,8 @@ public struct Agent {
             ? TimeAmount.zero : .milliseconds(Int64.random(in: 0...(Int64(configuration.jitterSeconds) * 1000)))
         let deadline = Deadline(end: .now() + .seconds(Int64(configuration.timeoutSeconds)) + jitter)
 
-        let metadata = EndpointClient()
+        let metadataTimeout = TimeAmount.seconds(Int64(configuration.metadataTimeoutSeconds))
+        let metadata = EndpointClient(connectTimeout: metadataTimeout, readTimeout: metadataTimeout)
         let found = await Discovery(configuration: configuration, http: AgentHTTP(metadata: metadata), deadline: deadline, logger: logger).run()
         await metadata.shutdown()
         let identity: InstanceIdentity

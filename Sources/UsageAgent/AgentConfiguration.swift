@@ -16,6 +16,9 @@ public struct AgentConfiguration: Sendable {
     public var jitterSeconds: Int = 300
     /// The instance metadata service; `nil` when it is disabled.
     public var metadataEndpoint: String? = "http://169.254.169.254"
+    /// The most seconds one request to the metadata service may take (the AWS SDKs'
+    /// `AWS_METADATA_SERVICE_TIMEOUT`); the service answers in milliseconds when it is there.
+    public var metadataTimeoutSeconds: Int = 2
     /// Given by flags: discovery is skipped when both are set.
     public var instanceID: InstanceID?
     public var region: Region?
@@ -100,7 +103,11 @@ extension AgentConfiguration {
             throw ConfigurationError("the timeout must be between 1 and 3600 seconds; got \(configuration.timeoutSeconds)")
         }
 
-        // The metadata endpoint, as the AWS SDKs read it.
+        // The metadata endpoint and its timeout, as the AWS SDKs read them.
+        configuration.metadataTimeoutSeconds = try integer(env("AWS_METADATA_SERVICE_TIMEOUT"), name: "AWS_METADATA_SERVICE_TIMEOUT") ?? 2
+        guard (1...60).contains(configuration.metadataTimeoutSeconds) else {
+            throw ConfigurationError("AWS_METADATA_SERVICE_TIMEOUT must be between 1 and 60 seconds; got \(configuration.metadataTimeoutSeconds)")
+        }
         if env("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" {
             configuration.metadataEndpoint = nil
         } else if let endpoint = flags.imdsEndpoint ?? env("AWS_EC2_METADATA_SERVICE_ENDPOINT") {

@@ -41,7 +41,9 @@ struct Discovery {
             return .success(InstanceIdentity(instanceID: instanceID, region: region, source: .flags))
         }
         if let endpoint = configuration.metadataEndpoint {
-            let imds = MetadataService(endpoint: endpoint, http: http, deadline: deadline, logger: logger)
+            let imds = MetadataService(
+                endpoint: endpoint, requestSeconds: Int64(configuration.metadataTimeoutSeconds), http: http, deadline: deadline, logger: logger
+            )
             switch await imds.discover() {
             case .found(let identity): return .success(identity.overridden(by: configuration))
             case .nothing(let reason): reasons.append("instance metadata: \(reason)")

@@ -4,6 +4,8 @@ import UsageTrackingCore
 /// The EC2 instance metadata service: IMDSv2 with a session token, else IMDSv1.
 struct MetadataService {
     let endpoint: String
+    /// The bound on each request (`AWS_METADATA_SERVICE_TIMEOUT`).
+    let requestSeconds: Int64
     let http: AgentHTTP
     let deadline: Deadline
     let logger: Logger
@@ -85,7 +87,7 @@ struct MetadataService {
             do {
                 let response = try await http.metadata.send(
                     method: "PUT", url: endpoint + "/latest/api/token",
-                    headers: [(Self.tokenTTLHeader, "21600")], deadline: deadline.step(seconds: 2)
+                    headers: [(Self.tokenTTLHeader, "21600")], deadline: deadline.step(seconds: requestSeconds)
                 )
                 if response.status == 200 {
                     let token = response.body.trimmingWhitespace
@@ -109,7 +111,7 @@ struct MetadataService {
         var failure = Failure.unreachable("no attempt")
         for _ in 1...2 {
             do {
-                let response = try await http.metadata.send(method: "GET", url: endpoint + path, headers: headers, deadline: deadline.step(seconds: 2))
+                let response = try await http.metadata.send(method: "GET", url: endpoint + path, headers: headers, deadline: deadline.step(seconds: requestSeconds))
                 switch response.status {
                 case 200:
                     let text = response.body.trimmingWhitespace

@@ -11,10 +11,13 @@ enum AgentHarness {
         return try await ProcessRunner.runAsync(ProcessRunner.product("usage-agent"), arguments, environment: env, timeout: timeout)
     }
 
-    /// The usual environment: the fake metadata service, the collector, no jitter.
+    /// The usual environment: the fake metadata service, the collector, no jitter; each metadata
+    /// request may take 10 s instead of 2, so that a debug build on a loaded machine is not
+    /// mistaken for a missing service.
     static func environment(imdsPort: Int, collectorPort: Int?, protocol: String = "json") -> [String: String] {
         var env = [
             "AWS_EC2_METADATA_SERVICE_ENDPOINT": "http://127.0.0.1:\(imdsPort)",
+            "AWS_METADATA_SERVICE_TIMEOUT": "10",
             "USAGE_JITTER_SECONDS": "0",
             "USAGE_PROTOCOL": `protocol`,
         ]

@@ -44,6 +44,8 @@ import UsageTrackingCore
             try await FakeServer.run(log: apiLog, tls: try certificate.serverTLS(), routes: Self.nodeRoutes(name: "ip-10-0-1-23.us-west-2.compute.internal", providerID: providerID, regionLabel: regionLabel)) { apiPort in
                 try await LiveCollector.run(databasePath: directory.path("usage.sqlite")) { collector in
                     var environment = AgentHarness.environment(imdsPort: imdsPort, collectorPort: collector.port)
+                    // The default 2 s per metadata request, which the token's 4 s answer misses.
+                    environment["AWS_METADATA_SERVICE_TIMEOUT"] = nil
                     environment["NODE_NAME"] = "ip-10-0-1-23.us-west-2.compute.internal"
                     environment["KUBERNETES_SERVICE_HOST"] = "127.0.0.1"
                     environment["KUBERNETES_SERVICE_PORT"] = "\(apiPort)"

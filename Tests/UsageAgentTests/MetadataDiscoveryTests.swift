@@ -83,6 +83,15 @@ import UsageTrackingCore
         #expect(strict.stored.isEmpty)
     }
 
+    @Test func aSlowTokenAnswerIsWaitedForUpToAWSMetadataServiceTimeout() async throws {
+        // The token comes after 4 s: past the default 2 s, within the harness's 10 s.
+        let (result, requests, stored, _) = try await runAgainst(FakeMetadataService(token: .dropped))
+        #expect(result.exitCode == 0)
+        #expect(stored.map(\.pings) == [1])
+        #expect(requests.map(\.method) == ["PUT", "GET", "GET"])
+        #expect(result.log("found the instance")?["discovery.source"] == "imds-v2")
+    }
+
     @Test func aLocalZoneWithoutPlacementRegionMapsToItsParentRegion() async throws {
         // Cutting the last character off "us-west-2-lax-1a" would give "us-west-2-lax-1".
         let imds = FakeMetadataService(token: .required, region: nil, zone: "us-west-2-lax-1a")
@@ -99,10 +108,13 @@ import UsageTrackingCore
         let silent = try SilentListener()
         defer { silent.close() }
         try await LiveCollector.run(databasePath: directory.path("usage.sqlite")) { collector in
-            let environment = AgentHarness.environment(imdsPort: silent.port, collectorPort: collector.port)
+            // The default bound on each metadata request (2 s), and on the whole run (30 s).
+            var environment = AgentHarness.environment(imdsPort: silent.port, collectorPort: collector.port)
+            environment["AWS_METADATA_SERVICE_TIMEOUT"] = nil
             let result = try await AgentHarness.run(environment: environment)
             #expect(result.exitCode == 0)
             #expect(result.duration < 30, "the whole run is bounded by the default 30 s")
+            #expect(result.duration < 15, "each metadata request is given up on after 2 s")
             #expect(result.log("nothing to report; nothing sent") != nil)
             #expect(try await collector.storedDays().isEmpty)
         }

@@ -119,6 +119,8 @@ import UsageTrackingCore
         ([], ["USAGE_PROTOCOL": "json"]),  // json without a collector URL
         ([], ["USAGE_PROTOCOL": "ftp"]),
         ([], ["USAGE_JITTER_SECONDS": "soon", "USAGE_PROTOCOL": "s3"]),
+        ([], ["AWS_METADATA_SERVICE_TIMEOUT": "0", "USAGE_PROTOCOL": "s3"]),
+        ([], ["AWS_METADATA_SERVICE_TIMEOUT": "1.5", "USAGE_PROTOCOL": "s3"]),
         (["--collector", "ftp://example"], [:]),
         (["--protocol", "xml"], [:]),
         (["--no-such-flag"], [:]),
