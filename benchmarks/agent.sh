@@ -22,14 +22,7 @@ if [ "$STATIC" = 1 ] && [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
     (cd "$ROOT" && swift build -c release --scratch-path .build-static --product usage-agent --static-swift-stdlib) >&2
 fi
 WORK=$(mktemp -d "$OUT/agent.XXXXXX")
-IMDS_PID="" COLLECTOR_PID="" SLOW_PID=""
-cleanup() {
-    stop_pid "$IMDS_PID"
-    stop_pid "$COLLECTOR_PID"
-    stop_pid "$SLOW_PID"
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+trap 'stop_agent_fakes; rm -rf "$WORK"' EXIT
 
 cp "$ROOT/.build-release/release/usage-agent" "$WORK/usage-agent"
 strip "$WORK/usage-agent"
@@ -40,18 +33,7 @@ if [ "$STATIC" = 1 ]; then
     AGENTS+=(--agent "usage-agent, --static-swift-stdlib (as shipped)=$WORK/usage-agent-static")
 fi
 
-IMDS_PORT=$(free_port)
-python3 "$ROOT/benchmarks/fake_endpoints.py" "$IMDS_PORT" --log "$WORK/imds.log" &
-IMDS_PID=$!
-COLLECTOR_PORT=$(free_port)
-python3 "$ROOT/benchmarks/fake_endpoints.py" "$COLLECTOR_PORT" --log "$WORK/collector.log" &
-COLLECTOR_PID=$!
-SLOW_PORT=$(free_port)
-python3 "$ROOT/benchmarks/fake_endpoints.py" "$SLOW_PORT" --ping-delay 2 &
-SLOW_PID=$!
-wait_http "http://127.0.0.1:$IMDS_PORT/"
-wait_http "http://127.0.0.1:$COLLECTOR_PORT/"
-wait_http "http://127.0.0.1:$SLOW_PORT/"
+start_agent_fakes "$WORK"
 
 echo "machine: $(machine_line); $(curl --version | head -1 | cut -d' ' -f1-2), bash ${BASH_VERSION%%(*}"
 echo

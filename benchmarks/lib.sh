@@ -51,3 +51,29 @@ machine_line() {
     memory=$(free -h | awk '/^Mem:/ {print $2}')
     echo "$(nproc) cores (${model:-unknown CPU}), $memory memory, $(uname -sr), $(swift --version 2>/dev/null | head -1 | sed 's/ (.*//'); commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), $(date -u +%Y-%m-%d)"
 }
+
+# start_agent_fakes WORK: the agent benchmarks' local fakes (benchmarks/fake_endpoints.py), a
+# metadata service, a collector, and a collector that answers after 2 s; sets IMDS_PORT,
+# COLLECTOR_PORT, SLOW_PORT and IMDS_PID, COLLECTOR_PID, SLOW_PID (the caller stops them with
+# stop_agent_fakes); the request logs go to WORK/imds.log and WORK/collector.log.
+start_agent_fakes() {
+    IMDS_PORT=$(free_port)
+    python3 "$ROOT/benchmarks/fake_endpoints.py" "$IMDS_PORT" --log "$1/imds.log" &
+    IMDS_PID=$!
+    COLLECTOR_PORT=$(free_port)
+    python3 "$ROOT/benchmarks/fake_endpoints.py" "$COLLECTOR_PORT" --log "$1/collector.log" &
+    COLLECTOR_PID=$!
+    SLOW_PORT=$(free_port)
+    python3 "$ROOT/benchmarks/fake_endpoints.py" "$SLOW_PORT" --ping-delay 2 &
+    SLOW_PID=$!
+    wait_http "http://127.0.0.1:$IMDS_PORT/"
+    wait_http "http://127.0.0.1:$COLLECTOR_PORT/"
+    wait_http "http://127.0.0.1:$SLOW_PORT/"
+}
+
+# stop_agent_fakes: stops what start_agent_fakes started (nothing, if it did not run).
+stop_agent_fakes() {
+    stop_pid "${IMDS_PID:-}"
+    stop_pid "${COLLECTOR_PID:-}"
+    stop_pid "${SLOW_PID:-}"
+}
