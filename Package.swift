@@ -160,7 +160,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-            ]
+            ],
+            exclude: ["Fixtures"]  // read by path, like the tests' other inputs
         ),
         .testTarget(
             name: "UsageAgentTests",

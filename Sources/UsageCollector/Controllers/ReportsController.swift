@@ -94,14 +94,16 @@ struct ReportQuery {
         } catch {
             throw APIError(error)
         }
+        // Numbers only as written plainly: `07` or `+7` is refused, not read as 7.
+        func plainNumber(_ text: some StringProtocol) -> Int? { Int(text).flatMap { String($0) == text ? $0 : nil } }
         if let text = parameters.get("window") {
-            guard let window = Int(text), ActivesReport.windows.contains(window) else {
+            guard let window = plainNumber(text), ActivesReport.windows.contains(window) else {
                 throw APIError(.badRequest, code: "invalid_window", detail: "window must be 1, 7 or 28 days.")
             }
             self.window = window
         }
         if let text = parameters.get("after") {
-            guard let after = Int(text), (1...3650).contains(after) else {
+            guard let after = plainNumber(text), (1...3650).contains(after) else {
                 throw APIError(.badRequest, code: "invalid_after", detail: "after must be a number of days from 1 to 3650.")
             }
             self.after = after
