@@ -20,8 +20,9 @@ public struct S3LogImporter {
         /// `file:line` of the first malformed lines.
         public var firstMalformed: [String] = []
         public var merge = MergeSummary()
-        /// (instance, day) aggregates handed to the store, batch by batch.
+        /// (instance, day) aggregates handed to the store, batch by batch, and the batches.
         public var aggregates = 0
+        public var batches = 0
         /// Nothing was stored: the logs were only read, parsed and validated.
         public var dryRun = false
 
@@ -35,7 +36,9 @@ public struct S3LogImporter {
                 "records read:      \(records)",
                 "pings found:       \(pings)",
                 dryRun
-                    ? "(instance, day) rows: \(aggregates) found; dry run, nothing stored"
+                    ? "(instance, day) rows: \(aggregates) found"
+                        + (batches > 1 ? " in \(batches) batches (a row whose records fall in two batches is counted in each)" : "")
+                        + "; dry run, nothing stored"
                     : "(instance, day) rows: \(merge.inserted) new, \(merge.updated) grown, \(merge.unchanged) already stored (duplicates)",
             ]
             for reason in skipped.keys.sorted() {
@@ -69,6 +72,7 @@ public struct S3LogImporter {
     /// Merges the aggregates held so far in one transaction, and empties them.
     func mergeBatch(_ aggregates: inout DayAggregates, into summary: inout Summary) async throws {
         summary.aggregates += aggregates.count
+        summary.batches += 1
         summary.merge = summary.merge + (try await aggregates.flush(to: merge))
     }
 

@@ -73,6 +73,13 @@ import UsageTrackingCore
         #expect(batchedDays.map(\.pings).reduce(0, +) == 6_000)
         let weekly = { (store: SQLiteUsageStore) in try await store.dailyActivity(from: nil, to: nil, window: 7, region: nil).map(\.active) }
         #expect(try await weekly(batched.store) == weekly(whole.store))
+
+        // A dry run's summary says that its row count is per batch.
+        var dryRun = try await S3LogImporter(batchSize: 1_000, blockSize: 16 << 10, merge: { _ in MergeSummary() }).importPaths([log])
+        dryRun.dryRun = true
+        let batches = batched.sizes.withLock { $0.count }
+        #expect(dryRun.batches == batches)
+        #expect(dryRun.text.contains("(instance, day) rows: 6600 found in \(batches) batches (a row whose records fall in two batches is counted in each); dry run, nothing stored"), "\(dryRun.text)")
     }
 
     @Test func aCSVFileLargerThanABatchIsMergedBatchByBatch() async throws {
