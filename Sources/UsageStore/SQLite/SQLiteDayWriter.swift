@@ -198,38 +198,34 @@ struct SQLiteDayWriter {
 /// Scopes are numbered as they first appear, so the sums are keyed by integers: a rebuild adds
 /// every stored row here, and hashing the scope's name several times per row was most of its cost.
 struct RollupChanges {
-    struct ScopeDay: Hashable {
-        var scope: Int
-        var day: Int
-    }
-
-    struct WindowDay: Hashable {
-        var window: Int
-        var scope: Int
-        var day: Int
-    }
-
     struct CohortWeek: Hashable {
         var cohort: Int
         var week: Int
     }
 
-    struct Daily: Equatable {
+    struct Daily: AdditiveArithmetic {
         var active = 0
         var pings = 0
 
-        mutating func add(active: Int, pings: Int) {
-            self.active += active
-            self.pings += pings
+        static var zero: Daily { Daily() }
+
+        static func + (lhs: Daily, rhs: Daily) -> Daily {
+            Daily(active: lhs.active + rhs.active, pings: lhs.pings + rhs.pings)
+        }
+
+        static func - (lhs: Daily, rhs: Daily) -> Daily {
+            Daily(active: lhs.active - rhs.active, pings: lhs.pings - rhs.pings)
         }
     }
 
     /// Scope names by number, and numbers by name.
     private(set) var scopes: [String] = []
     private var scopeNumbers: [String: Int] = [:]
-    var daily: [ScopeDay: Daily] = [:]
-    var windows: [WindowDay: Int] = [:]
-    var retention: [CohortWeek: Int] = [:]
+    /// By scope number.
+    private var daily: [DaySums<Daily>] = []
+    /// By window (the index of its length in `SQLiteRollups.windows`), then scope number.
+    private var windows: [[DaySums<Int>]] = SQLiteRollups.windows.map { _ in [] }
+    private var retention: [CohortWeek: Int] = [:]
 
     /// A row's regional scope: its region, or `unknown`.
     static func scope(_ region: String?) -> String { region ?? "unknown" }
@@ -242,12 +238,14 @@ struct RollupChanges {
         if let number = scopeNumbers[scope] { return number }
         scopes.append(scope)
         scopeNumbers[scope] = scopes.count - 1
+        daily.append(DaySums())
+        for index in windows.indices { windows[index].append(DaySums()) }
         return scopes.count - 1
     }
 
     mutating func addPings(day: Int, scope: String, _ pings: Int) {
         guard pings != 0 else { return }
-        daily[ScopeDay(scope: number(ofScope: scope), day: day), default: Daily()].pings += pings
+        daily[number(ofScope: scope)].add(Daily(pings: pings), on: day)
     }
 
     mutating func membership(day: Int, scope: String, pings: Int, previous: Int?, next: Int?, sign: Int) {
@@ -264,13 +262,13 @@ struct RollupChanges {
     /// windows it newly covers between the instance's neighbouring days `previous` and `next` in
     /// that scope: [max(day, previous + W), min(day + W - 1, next - 1)].
     mutating func membership(day: Int, scope: Int, pings: Int, previous: Int?, next: Int?, sign: Int) {
-        daily[ScopeDay(scope: scope, day: day), default: Daily()].add(active: sign, pings: sign * pings)
-        for window in SQLiteRollups.windows {
+        daily[scope].add(Daily(active: sign, pings: sign * pings), on: day)
+        for (index, window) in SQLiteRollups.windows.enumerated() {
             let start = max(day, previous.map { $0 + window } ?? day)
             let end = min(day + window - 1, (next ?? day + window) - 1)
             guard start <= end else { continue }
-            windows[WindowDay(window: window, scope: scope, day: start), default: 0] += sign
-            windows[WindowDay(window: window, scope: scope, day: end + 1), default: 0] -= sign
+            windows[index][scope].add(sign, on: start)
+            windows[index][scope].add(-sign, on: end + 1)
         }
     }
 
@@ -280,17 +278,22 @@ struct RollupChanges {
             INSERT INTO daily_rollup (scope, day, active, pings) VALUES (?, ?, ?, ?)
             ON CONFLICT (scope, day) DO UPDATE SET active = active + excluded.active, pings = pings + excluded.pings
             """)
-        let dailyRows = self.daily.filter { $0.value != Daily() }.map { (scope: scopes[$0.key.scope], day: $0.key.day, change: $0.value) }
-        for row in dailyRows.sorted(by: { ($0.scope, $0.day) < ($1.scope, $1.day) }) {
-            try daily.execute(arguments: [row.scope, row.day, row.change.active, row.change.pings])
+        let scopesByName = scopes.indices.sorted { scopes[$0] < scopes[$1] }
+        for scope in scopesByName {
+            for (day, change) in self.daily[scope].nonZero() {
+                try daily.execute(arguments: [scopes[scope], day, change.active, change.pings])
+            }
         }
         let windows = try db.cachedStatement(sql: """
             INSERT INTO window_delta (window, scope, day, delta) VALUES (?, ?, ?, ?)
             ON CONFLICT (window, scope, day) DO UPDATE SET delta = delta + excluded.delta
             """)
-        let windowRows = self.windows.filter { $0.value != 0 }.map { (window: $0.key.window, scope: scopes[$0.key.scope], day: $0.key.day, delta: $0.value) }
-        for row in windowRows.sorted(by: { ($0.window, $0.scope, $0.day) < ($1.window, $1.scope, $1.day) }) {
-            try windows.execute(arguments: [row.window, row.scope, row.day, row.delta])
+        for index in SQLiteRollups.windows.indices.sorted(by: { SQLiteRollups.windows[$0] < SQLiteRollups.windows[$1] }) {
+            for scope in scopesByName {
+                for (day, delta) in self.windows[index][scope].nonZero() {
+                    try windows.execute(arguments: [SQLiteRollups.windows[index], scopes[scope], day, delta])
+                }
+            }
         }
         let retention = try db.cachedStatement(sql: """
             INSERT INTO retention_weeks (cohort, week, instances) VALUES (?, ?, ?)

@@ -217,12 +217,20 @@ enum SQLiteRollups {
         let all = changes.number(ofScope: "*")
         var instance = ""
         var previous: Int? = nil
-        var previousInScope: [Int: Int] = [:]
+        // The instance's latest day so far in each scope, by scope number.
+        var previousInScope: [Int?] = []
         var previousWeek: Int? = nil
+        // Consecutive rows mostly name the same region: its scope number is looked up once.
+        var region: String?? = .none
+        var scope = all
         while let row = try rows.next() {
             let id: String = row[0]
             let day: Int = row[1]
-            let scope = changes.number(ofScope: RollupChanges.scope(row[2]))
+            let rowRegion: String? = row[2]
+            if rowRegion != region {
+                region = rowRegion
+                scope = changes.number(ofScope: RollupChanges.scope(rowRegion))
+            }
             let pings: Int = row[3]
             let firstDay: Int? = row[4]
             if id != instance {
@@ -230,6 +238,9 @@ enum SQLiteRollups {
                 previous = nil
                 previousInScope.removeAll(keepingCapacity: true)
                 previousWeek = nil
+            }
+            if scope >= previousInScope.count {
+                previousInScope += repeatElement(nil, count: scope - previousInScope.count + 1)
             }
             changes.membership(day: day, scope: all, pings: pings, previous: previous, next: nil, sign: 1)
             changes.membership(day: day, scope: scope, pings: pings, previous: previousInScope[scope], next: nil, sign: 1)
