@@ -77,18 +77,29 @@ public struct S3LogImporter {
     }
 
     /// Imports every path: a file, a `.gz` file, or a folder of them.
+    ///
+    /// Reading and parsing run one block ahead of the rest, in a child task: while one block's
+    /// pings are summed (and, when a batch is full, merged into the store), the next block is
+    /// read and parsed, so the two sides use two cores.
     public func importPaths(_ paths: [String]) async throws -> Summary {
         var summary = Summary()
         var aggregates = DayAggregates(expected: batchSize)
         for file in try Self.files(paths) {
             summary.files += 1
-            try await readFile(file, summary: &summary) { ping in
-                aggregates.add(ping)
-            } afterChunk: { running in
-                // A full batch is merged at once, also in the middle of a file: memory stays
-                // bounded however large one file is.
-                if aggregates.count >= batchSize {
-                    try await mergeBatch(&aggregates, into: &running)
+            let reader = try S3LogBlockReader(path: file, blockSize: blockSize)
+            try await withThrowingTaskGroup(of: S3LogBlockReader.Block?.self) { group in
+                group.addTask { reader.next() }
+                // One block is read at a time: the next read starts once the previous one is in.
+                while let block = try await group.next() ?? nil {
+                    group.addTask { reader.next() }
+                    summary.add(block)
+                    for ping in block.pings { aggregates.add(ping) }
+                    // A full batch is merged at once, also in the middle of a file: memory stays
+                    // bounded however large one file is.
+                    if aggregates.count >= batchSize {
+                        try await mergeBatch(&aggregates, into: &summary)
+                    }
+                    if summary.records % 100_000 < block.records { progress(summary) }
                 }
             }
             progress(summary)
@@ -126,69 +137,127 @@ public struct S3LogImporter {
         }
         return result
     }
+}
 
-    /// Streams one file (gunzipping `.gz`) through the parser, calling `afterChunk` after each
-    /// block read (`blockSize` bytes of the file).
-    func readFile(
-        _ path: String, summary: inout Summary, onPing: (Ping) -> Void, afterChunk: (inout Summary) async throws -> Void
-    ) async throws {
+extension S3LogImporter.Summary {
+    /// Counts one block's records in.
+    mutating func add(_ block: S3LogBlockReader.Block) {
+        bytes += block.bytes
+        records += block.records
+        pings += block.pings.count
+        for (reason, count) in block.skipped {
+            skipped[reason.rawValue, default: 0] += count
+        }
+        malformed += block.malformed
+        for line in block.firstMalformed where firstMalformed.count < 5 {
+            firstMalformed.append(line)
+        }
+        if let failure = block.unreadable {
+            malformed += 1
+            firstMalformed.append(failure)
+        }
+    }
+}
+
+/// One log file's blocks, each read (gunzipped for `.gz`), cut into lines and parsed on its own:
+/// the reading side of `S3LogImporter.importPaths`.
+///
+/// It is handed from one child task to the next, never used by two at once (the importer starts
+/// the next read only after the previous one returned), hence `@unchecked Sendable`.
+final class S3LogBlockReader: @unchecked Sendable {
+    /// What one block held.
+    struct Block: Sendable {
+        var bytes = 0
+        var records = 0
+        var pings: [Ping] = []
+        var skipped: [S3AccessLogRecord.SkipReason: Int] = [:]
+        var malformed = 0
+        /// `file:line` of the block's first few malformed lines.
+        var firstMalformed: [String] = []
+        /// Why the rest of the file could not be read (a broken gzip stream).
+        var unreadable: String?
+    }
+
+    private let file: UnsafeMutablePointer<FILE>
+    private let name: String
+    private let blockSize: Int
+    private let decompressor: (any NIODecompressor)?
+    private var parser = S3AccessLogParser()
+    private var splitter = S3AccessLogLineSplitter()
+    private var chunk: ByteBuffer
+    private var lineNumber = 0
+    private var finished = false
+
+    init(path: String, blockSize: Int) throws {
         guard let file = fopen(path, "rb") else {
             throw ImportError("cannot open \(path): \(String(cString: strerror(errno)))")
         }
-        defer { fclose(file) }
-        var parser = S3AccessLogParser()
-        var splitter = S3AccessLogLineSplitter()
-        var local = summary
-        let name = (path as NSString).lastPathComponent
-        // Counted here: the splitter is being mutated while it calls us.
-        var lineNumber = 0
-        func handle(_ line: UnsafeBufferPointer<UInt8>) {
+        self.file = file
+        name = (path as NSString).lastPathComponent
+        self.blockSize = blockSize
+        chunk = ByteBufferAllocator().buffer(capacity: blockSize)
+        if path.hasSuffix(".gz") {
+            let decompressor = CompressionAlgorithm.gzip().decompressor
+            decompressor.window = ByteBufferAllocator().buffer(capacity: 1 << 20)
+            do {
+                try decompressor.startStream()
+            } catch {
+                fclose(file)
+                throw error
+            }
+            self.decompressor = decompressor
+        } else {
+            decompressor = nil
+        }
+    }
+
+    deinit {
+        if let decompressor { try? decompressor.finishStream() }
+        fclose(file)
+    }
+
+    /// The next block's records; `nil` once the file is read.
+    func next() -> Block? {
+        guard !finished else { return nil }
+        var block = Block()
+        // A line that ends in the next block is handed out there. (Counted here: the splitter is
+        // being mutated while it calls us.)
+        let handle = { [self] (line: UnsafeBufferPointer<UInt8>) in
             lineNumber += 1
             if line.isEmpty { return }
-            local.records += 1
+            block.records += 1
             switch parser.parse(line) {
             case .ping(let ping):
-                local.pings += 1
-                onPing(ping)
+                block.pings.append(ping)
             case .skipped(let reason):
-                local.skipped[reason.rawValue, default: 0] += 1
+                block.skipped[reason, default: 0] += 1
             case .malformed:
-                local.malformed += 1
-                if local.firstMalformed.count < 5 { local.firstMalformed.append("\(name):\(lineNumber)") }
+                block.malformed += 1
+                if block.firstMalformed.count < 5 { block.firstMalformed.append("\(name):\(lineNumber)") }
             }
         }
-        let gzipped = path.hasSuffix(".gz")
-        let decompressor = CompressionAlgorithm.gzip().decompressor
-        if gzipped {
-            decompressor.window = ByteBufferAllocator().buffer(capacity: 1 << 20)
-            try decompressor.startStream()
+        chunk.clear()
+        let count = chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: blockSize) { buffer in
+            fread(buffer.baseAddress, 1, min(buffer.count, blockSize), file)
         }
-        var chunk = ByteBufferAllocator().buffer(capacity: blockSize)
-        while true {
-            chunk.clear()
-            let count = chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: blockSize) { buffer in
-                fread(buffer.baseAddress, 1, min(buffer.count, blockSize), file)
-            }
-            if count == 0 { break }
-            local.bytes += count
-            if gzipped {
-                do {
-                    try chunk.decompressStream(with: decompressor) { window in
-                        window.withUnsafeReadableBytes { splitter.consume($0, handle) }
-                    }
-                } catch {
-                    local.malformed += 1
-                    local.firstMalformed.append("\(name): not a valid gzip stream")
-                    break
+        block.bytes = count
+        guard count > 0 else {
+            splitter.finish(handle)
+            finished = true
+            return block
+        }
+        if let decompressor {
+            do {
+                try chunk.decompressStream(with: decompressor) { window in
+                    window.withUnsafeReadableBytes { splitter.consume($0, handle) }
                 }
-            } else {
-                chunk.withUnsafeReadableBytes { splitter.consume($0, handle) }
+            } catch {
+                block.unreadable = "\(name): not a valid gzip stream"
+                finished = true
             }
-            if local.records % 100_000 < 2_000 { progress(local) }
-            try await afterChunk(&local)
+        } else {
+            chunk.withUnsafeReadableBytes { splitter.consume($0, handle) }
         }
-        splitter.finish(handle)
-        if gzipped { try? decompressor.finishStream() }
-        summary = local
+        return block
     }
 }

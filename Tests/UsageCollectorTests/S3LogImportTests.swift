@@ -109,6 +109,24 @@ import UsageTrackingCore
         }
     }
 
+    @Test func aBrokenGzipFileIsCountedAndTheOtherFilesStillImport() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let logs = directory.url.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+        try Data("this is not gzip at all\n".utf8).write(to: logs.appendingPathComponent("a-broken.gz"))
+        try (Self.dayTwo.joined(separator: "\n") + "\n").write(to: logs.appendingPathComponent("b-good"), atomically: true, encoding: .utf8)
+
+        let database = directory.path("usage.sqlite")
+        let result = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-s3-logs", logs.path, "--database", database])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("files read:        2"))
+        #expect(result.standardOutput.contains("pings found:       2"))
+        #expect(result.standardOutput.contains("malformed lines:   1 (first: a-broken.gz: not a valid gzip stream)"), "\(result.standardOutput)")
+        let store = try SQLiteUsageStore(path: database, logger: Logger(label: "test"))
+        #expect(try await store.instanceSummary(InstanceID(validating: "i-89abcdef"))?.days.map(\.day) == ["2026-11-30"])
+    }
+
     @Test func aMissingPathIsAClearError() throws {
         let result = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-s3-logs", "/nonexistent/logs", "--database", "/tmp/unused-\(UUID().uuidString).sqlite"])
         #expect(result.exitCode == 64)
