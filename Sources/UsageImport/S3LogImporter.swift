@@ -78,30 +78,57 @@ public struct S3LogImporter {
 
     /// Imports every path: a file, a `.gz` file, or a folder of them.
     ///
-    /// Reading and parsing run one block ahead of the rest, in a child task: while one block's
-    /// pings are summed (and, when a batch is full, merged into the store), the next block is
-    /// read and parsed, so the two sides use two cores.
+    /// Parsing runs in a child task, one block behind the reading: while one block is parsed,
+    /// the next is read and the one before is summed (and, when a batch is full, merged into the
+    /// store), so the work is spread over two cores.
     public func importPaths(_ paths: [String]) async throws -> Summary {
         var summary = Summary()
         var aggregates = DayAggregates(expected: batchSize)
-        for file in try Self.files(paths) {
+        func add(_ block: S3LogBlockParser.Block) async throws {
+            summary.add(block)
+            for ping in block.pings { aggregates.add(ping) }
+            // A full batch is merged at once, also in the middle of a file: memory stays bounded
+            // however large one file is.
+            if aggregates.count >= batchSize {
+                try await mergeBatch(&aggregates, into: &summary)
+            }
+            if summary.records % 100_000 < block.records { progress(summary) }
+        }
+        // Two buffers take turns: one being parsed, one being filled.
+        var buffers = [ByteBufferAllocator().buffer(capacity: blockSize), ByteBufferAllocator().buffer(capacity: blockSize)]
+        for path in try Self.files(paths) {
             summary.files += 1
-            let reader = try S3LogBlockReader(path: file, blockSize: blockSize)
-            try await withThrowingTaskGroup(of: S3LogBlockReader.Block?.self) { group in
-                group.addTask { reader.next() }
-                // One block is read at a time: the next read starts once the previous one is in.
-                while let block = try await group.next() ?? nil {
-                    group.addTask { reader.next() }
-                    summary.add(block)
-                    for ping in block.pings { aggregates.add(ping) }
-                    // A full batch is merged at once, also in the middle of a file: memory stays
-                    // bounded however large one file is.
-                    if aggregates.count >= batchSize {
-                        try await mergeBatch(&aggregates, into: &summary)
+            let file = try LogFile(path: path)
+            let parser = try S3LogBlockParser(name: (path as NSString).lastPathComponent, gzipped: path.hasSuffix(".gz"))
+            try await withThrowingTaskGroup(of: (S3LogBlockParser.Block, ByteBuffer).self) { group in
+                /// Reads the next block into a free buffer; `nil` (the buffer put back) at the end.
+                func readBlock() -> ByteBuffer? {
+                    var buffer = buffers.removeLast()
+                    guard file.read(into: &buffer, count: blockSize) > 0 else {
+                        buffers.append(buffer)
+                        return nil
                     }
-                    if summary.records % 100_000 < block.records { progress(summary) }
+                    return buffer
+                }
+                do {  // (a scope of its own: no reference to the buffer outlives the parse)
+                    guard let first = readBlock() else { return }
+                    group.addTask { (parser.parse(first), first) }
+                }
+                while true {
+                    let next = readBlock()
+                    let (block, parsed) = try await group.next()!
+                    buffers.append(parsed)
+                    let following = block.unreadable == nil ? next : nil
+                    if let following {
+                        group.addTask { (parser.parse(following), following) }
+                    } else if let next {
+                        buffers.append(next)
+                    }
+                    try await add(block)
+                    if following == nil { return }
                 }
             }
+            try await add(parser.finish())
             progress(summary)
         }
         if aggregates.count > 0 {
@@ -141,7 +168,7 @@ public struct S3LogImporter {
 
 extension S3LogImporter.Summary {
     /// Counts one block's records in.
-    mutating func add(_ block: S3LogBlockReader.Block) {
+    mutating func add(_ block: S3LogBlockParser.Block) {
         bytes += block.bytes
         records += block.records
         pings += block.pings.count
@@ -159,12 +186,36 @@ extension S3LogImporter.Summary {
     }
 }
 
-/// One log file's blocks, each read (gunzipped for `.gz`), cut into lines and parsed on its own:
-/// the reading side of `S3LogImporter.importPaths`.
+/// A log file read a block at a time.
+final class LogFile {
+    private let file: UnsafeMutablePointer<FILE>
+
+    init(path: String) throws(ImportError) {
+        guard let file = fopen(path, "rb") else {
+            throw ImportError("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        self.file = file
+    }
+
+    deinit {
+        fclose(file)
+    }
+
+    /// Replaces the buffer's bytes with the file's next `count` (fewer at its end); how many.
+    func read(into buffer: inout ByteBuffer, count: Int) -> Int {
+        buffer.clear()
+        return buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { bytes in
+            fread(bytes.baseAddress, 1, min(bytes.count, count), file)
+        }
+    }
+}
+
+/// Parses one log file's blocks in order (gunzipping a `.gz` file's), carrying a line that spans
+/// two blocks over: the parsing side of `S3LogImporter.importPaths`.
 ///
 /// It is handed from one child task to the next, never used by two at once (the importer starts
-/// the next read only after the previous one returned), hence `@unchecked Sendable`.
-final class S3LogBlockReader: @unchecked Sendable {
+/// the next block's parse only after the previous one returned), hence `@unchecked Sendable`.
+final class S3LogBlockParser: @unchecked Sendable {
     /// What one block held.
     struct Block: Sendable {
         var bytes = 0
@@ -174,37 +225,22 @@ final class S3LogBlockReader: @unchecked Sendable {
         var malformed = 0
         /// `file:line` of the block's first few malformed lines.
         var firstMalformed: [String] = []
-        /// Why the rest of the file could not be read (a broken gzip stream).
+        /// Why the rest of the file cannot be read (a broken gzip stream).
         var unreadable: String?
     }
 
-    private let file: UnsafeMutablePointer<FILE>
     private let name: String
-    private let blockSize: Int
     private let decompressor: (any NIODecompressor)?
     private var parser = S3AccessLogParser()
     private var splitter = S3AccessLogLineSplitter()
-    private var chunk: ByteBuffer
     private var lineNumber = 0
-    private var finished = false
 
-    init(path: String, blockSize: Int) throws {
-        guard let file = fopen(path, "rb") else {
-            throw ImportError("cannot open \(path): \(String(cString: strerror(errno)))")
-        }
-        self.file = file
-        name = (path as NSString).lastPathComponent
-        self.blockSize = blockSize
-        chunk = ByteBufferAllocator().buffer(capacity: blockSize)
-        if path.hasSuffix(".gz") {
+    init(name: String, gzipped: Bool) throws {
+        self.name = name
+        if gzipped {
             let decompressor = CompressionAlgorithm.gzip().decompressor
             decompressor.window = ByteBufferAllocator().buffer(capacity: 1 << 20)
-            do {
-                try decompressor.startStream()
-            } catch {
-                fclose(file)
-                throw error
-            }
+            try decompressor.startStream()
             self.decompressor = decompressor
         } else {
             decompressor = nil
@@ -213,51 +249,47 @@ final class S3LogBlockReader: @unchecked Sendable {
 
     deinit {
         if let decompressor { try? decompressor.finishStream() }
-        fclose(file)
     }
 
-    /// The next block's records; `nil` once the file is read.
-    func next() -> Block? {
-        guard !finished else { return nil }
+    /// The records of the file's next block (the lines it completes).
+    func parse(_ chunk: ByteBuffer) -> Block {
         var block = Block()
-        // A line that ends in the next block is handed out there. (Counted here: the splitter is
-        // being mutated while it calls us.)
-        let handle = { [self] (line: UnsafeBufferPointer<UInt8>) in
-            lineNumber += 1
-            if line.isEmpty { return }
-            block.records += 1
-            switch parser.parse(line) {
-            case .ping(let ping):
-                block.pings.append(ping)
-            case .skipped(let reason):
-                block.skipped[reason, default: 0] += 1
-            case .malformed:
-                block.malformed += 1
-                if block.firstMalformed.count < 5 { block.firstMalformed.append("\(name):\(lineNumber)") }
-            }
-        }
-        chunk.clear()
-        let count = chunk.writeWithUnsafeMutableBytes(minimumWritableBytes: blockSize) { buffer in
-            fread(buffer.baseAddress, 1, min(buffer.count, blockSize), file)
-        }
-        block.bytes = count
-        guard count > 0 else {
-            splitter.finish(handle)
-            finished = true
-            return block
-        }
+        block.bytes = chunk.readableBytes
+        var chunk = chunk
         if let decompressor {
             do {
                 try chunk.decompressStream(with: decompressor) { window in
-                    window.withUnsafeReadableBytes { splitter.consume($0, handle) }
+                    window.withUnsafeReadableBytes { splitter.consume($0) { handle($0, into: &block) } }
                 }
             } catch {
                 block.unreadable = "\(name): not a valid gzip stream"
-                finished = true
             }
         } else {
-            chunk.withUnsafeReadableBytes { splitter.consume($0, handle) }
+            chunk.withUnsafeReadableBytes { splitter.consume($0) { handle($0, into: &block) } }
         }
         return block
+    }
+
+    /// The last line, when the file does not end with a line break.
+    func finish() -> Block {
+        var block = Block()
+        splitter.finish { handle($0, into: &block) }
+        return block
+    }
+
+    private func handle(_ line: UnsafeBufferPointer<UInt8>, into block: inout Block) {
+        // Counted here: the splitter is being mutated while it calls us.
+        lineNumber += 1
+        if line.isEmpty { return }
+        block.records += 1
+        switch parser.parse(line) {
+        case .ping(let ping):
+            block.pings.append(ping)
+        case .skipped(let reason):
+            block.skipped[reason, default: 0] += 1
+        case .malformed:
+            block.malformed += 1
+            if block.firstMalformed.count < 5 { block.firstMalformed.append("\(name):\(lineNumber)") }
+        }
     }
 }
