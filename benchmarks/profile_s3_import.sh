@@ -29,7 +29,8 @@ echo "\`perf record -e cpu-clock --call-graph dwarf\` on one \`import-s3-logs\` 
 echo
 echo "| phase | share |"
 echo "| --- | ---: |"
-echo "| reading, splitting and parsing the log (\`S3LogImporter.readFile\`) | $(share 'S3LogImporter.readFile') |"
+echo "| reading the log, a block at a time (\`LogFile.read\`) | $(share 'LogFile.read(') |"
+echo "| cutting the blocks into lines and parsing them, in a child task (\`S3LogBlockParser.parse\`) | $(share 'S3LogBlockParser.parse(') |"
 echo "| of which the parser itself (\`S3AccessLogParser.parse\`) | $(share 'S3AccessLogParser.parse(') |"
 echo "| sorting each batch by (instance, day) (\`SQLiteUsageStore.merge\`) | $(share 'Sequence.sorted(by:)') |"
 echo "| writing the rows into SQLite (\`SQLiteDayWriter.write(instanceRows:)\`: each instance's summary once, then its day rows) | $(share 'SQLiteDayWriter.write(instanceRows:') |"
