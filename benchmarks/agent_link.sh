@@ -24,15 +24,19 @@ trap 'stop_agent_fakes; rm -rf "$WORK"' EXIT
 
 # The shipped build's link command, from SwiftPM's build manifest (a verbose build would rebuild
 # everything): relink NAME FLAG... runs it again with FLAGs added, into $WORK/NAME.
-[ "${BENCH_SKIP_BUILD:-0}" = 1 ] || (cd "$ROOT" && swift build -c release --scratch-path .build-static --product usage-agent --static-swift-stdlib) >&2
+# (Built here also under run-all.sh with STATIC=0, which skips the static build.)
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f "$ROOT/.build-static/release.yaml" ]; then
+    (cd "$ROOT" && swift build -c release --scratch-path .build-static --product usage-agent --static-swift-stdlib) >&2
+fi
+TRIPLE="$(uname -m)-unknown-linux-gnu"
 relink() {
     local name=$1
     shift
-    python3 - "$ROOT/.build-static/release.yaml" "$WORK/$name" "$@" > "$WORK/link-$name.args" <<'PY'
+    python3 - "$ROOT/.build-static/release.yaml" "$TRIPLE" "$WORK/$name" "$@" > "$WORK/link-$name.args" <<'PY'
 import json, sys
-manifest, output, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
+manifest, triple, output, extra = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 lines = open(manifest).read().splitlines()
-start = lines.index('  "C.usage-agent-x86_64-unknown-linux-gnu-release.exe":')
+start = lines.index(f'  "C.usage-agent-{triple}-release.exe":')
 args = json.loads(next(l for l in lines[start:] if l.startswith("    args: ")).split("args: ", 1)[1])
 args = [a for a in args if a != "-v"]
 args[args.index("-o") + 1] = output

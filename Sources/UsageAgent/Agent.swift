@@ -57,8 +57,10 @@ public struct Agent {
             ? TimeAmount.zero : .milliseconds(Int64.random(in: 0...(Int64(configuration.jitterSeconds) * 1000)))
         let deadline = Deadline(end: .now() + .seconds(Int64(configuration.timeoutSeconds)) + jitter)
 
+        // Connecting stays bounded by 1 s, as before the timeout was configurable: a missing
+        // service costs 1 s per attempt, not the whole request's time.
         let metadataTimeout = TimeAmount.seconds(Int64(configuration.metadataTimeoutSeconds))
-        let metadata = EndpointClient(connectTimeout: metadataTimeout, readTimeout: metadataTimeout)
+        let metadata = EndpointClient(connectTimeout: min(.seconds(1), metadataTimeout), readTimeout: metadataTimeout)
         let found = await Discovery(configuration: configuration, http: AgentHTTP(metadata: metadata), deadline: deadline, logger: logger).run()
         await metadata.shutdown()
         let identity: InstanceIdentity

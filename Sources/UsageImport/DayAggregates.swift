@@ -7,13 +7,13 @@ struct DayAggregates {
     /// The instance as `InstanceID.packed` and the day: hashed and compared as three integers.
     struct Key: Hashable {
         let instance: UInt64
-        let digits: UInt32
+        let lengthAndFirstDigit: UInt32
         let day: Int
 
         init(_ ping: Ping) {
             let packed = ping.instanceID.packed
             instance = packed.low
-            digits = packed.high
+            lengthAndFirstDigit = packed.high
             day = ping.day.daysSinceEpoch
         }
     }

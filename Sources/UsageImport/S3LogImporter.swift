@@ -20,8 +20,10 @@ public struct S3LogImporter {
         /// `file:line` of the first malformed lines.
         public var firstMalformed: [String] = []
         public var merge = MergeSummary()
-        /// (instance, day) aggregates handed to the store, batch by batch, and the batches.
+        /// (instance, day) aggregates handed to the store, batch by batch (a row whose records
+        /// fall in two batches counts in each).
         public var aggregates = 0
+        /// Batches handed to the store.
         public var batches = 0
         /// Nothing was stored: the logs were only read, parsed and validated.
         public var dryRun = false
@@ -102,20 +104,20 @@ public struct S3LogImporter {
             let parser = try S3LogBlockParser(name: (path as NSString).lastPathComponent, gzipped: path.hasSuffix(".gz"))
             try await withThrowingTaskGroup(of: (S3LogBlockParser.Block, ByteBuffer).self) { group in
                 /// Reads the next block into a free buffer; `nil` (the buffer put back) at the end.
-                func readBlock() -> ByteBuffer? {
+                func readBlock() throws -> ByteBuffer? {
                     var buffer = buffers.removeLast()
-                    guard file.read(into: &buffer, count: blockSize) > 0 else {
+                    guard try file.read(into: &buffer, count: blockSize) > 0 else {
                         buffers.append(buffer)
                         return nil
                     }
                     return buffer
                 }
                 do {  // (a scope of its own: no reference to the buffer outlives the parse)
-                    guard let first = readBlock() else { return }
+                    guard let first = try readBlock() else { return }
                     group.addTask { (parser.parse(first), first) }
                 }
                 while true {
-                    let next = readBlock()
+                    let next = try readBlock()
                     let (block, parsed) = try await group.next()!
                     buffers.append(parsed)
                     let following = block.unreadable == nil ? next : nil
@@ -189,12 +191,14 @@ extension S3LogImporter.Summary {
 /// A log file read a block at a time.
 final class LogFile {
     private let file: UnsafeMutablePointer<FILE>
+    private let path: String
 
     init(path: String) throws(ImportError) {
         guard let file = fopen(path, "rb") else {
             throw ImportError("cannot open \(path): \(String(cString: strerror(errno)))")
         }
         self.file = file
+        self.path = path
     }
 
     deinit {
@@ -202,11 +206,15 @@ final class LogFile {
     }
 
     /// Replaces the buffer's bytes with the file's next `count` (fewer at its end); how many.
-    func read(into buffer: inout ByteBuffer, count: Int) -> Int {
+    func read(into buffer: inout ByteBuffer, count: Int) throws(ImportError) -> Int {
         buffer.clear()
-        return buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { bytes in
+        let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { bytes in
             fread(bytes.baseAddress, 1, min(bytes.count, count), file)
         }
+        if read == 0 && ferror(file) != 0 {
+            throw ImportError("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        return read
     }
 }
 

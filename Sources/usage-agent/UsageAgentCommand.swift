@@ -19,7 +19,7 @@ struct UsageAgentCommand: AsyncParsableCommand {
         discussion: """
             Opt out with DO_NOT_TRACK=1 or USAGE_TRACKING_ENABLED=false: the agent then exits 0 before any network call.
             Discovery: IMDSv2, IMDSv1 (AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, \
-            AWS_EC2_METADATA_DISABLED, AWS_METADATA_SERVICE_TIMEOUT: seconds per request, default 2), then the Kubernetes node's spec.providerID when NODE_NAME is set and a \
+            AWS_EC2_METADATA_DISABLED, AWS_METADATA_SERVICE_TIMEOUT: seconds per request, 1 to 60, default 2), then the Kubernetes node's spec.providerID when NODE_NAME is set and a \
             service-account token is mounted. The request to the collector honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
             Exit codes: 0 sent, disabled, nothing to report or not sent; 64 bad flags or configuration; 1 not sent with --strict.
             """

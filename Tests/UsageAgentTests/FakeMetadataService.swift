@@ -14,7 +14,8 @@ struct FakeMetadataService: Sendable {
         case refused(Int)
         /// The token PUT gets 200 with an empty body.
         case empty
-        /// The token's answer never arrives (a pod one hop too far, hop limit 1); GETs without a token get 401.
+        /// The token's answer comes after 4 s, past the agent's default 2 s per request (as for a
+        /// pod one hop too far, hop limit 1, where it never comes); GETs without a token get 401.
         case dropped
     }
 

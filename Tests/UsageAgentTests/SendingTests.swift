@@ -121,6 +121,7 @@ import UsageTrackingCore
         ([], ["USAGE_JITTER_SECONDS": "soon", "USAGE_PROTOCOL": "s3"]),
         ([], ["AWS_METADATA_SERVICE_TIMEOUT": "0", "USAGE_PROTOCOL": "s3"]),
         ([], ["AWS_METADATA_SERVICE_TIMEOUT": "1.5", "USAGE_PROTOCOL": "s3"]),
+        ([], ["AWS_METADATA_SERVICE_TIMEOUT": "61", "USAGE_PROTOCOL": "s3"]),
         (["--collector", "ftp://example"], [:]),
         (["--protocol", "xml"], [:]),
         (["--no-such-flag"], [:]),

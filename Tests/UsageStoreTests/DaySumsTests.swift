@@ -13,6 +13,7 @@ import Testing
         var sums = DaySums<Int>()
         for addition in additions { sums.add(addition.value, on: addition.day) }
         let result = sums.nonZero()
+        #expect(sums.arraySpan <= DaySums<Int>.maximumSpan)
         #expect(result.map(\.day) == result.map(\.day).sorted())
         #expect(Dictionary(uniqueKeysWithValues: result.map { ($0.day, $0.sum) }) == expected(additions))
     }

@@ -82,6 +82,32 @@ import UsageTrackingCore
         #expect(dryRun.text.contains("(instance, day) rows: 6600 found in \(batches) batches (a row whose records fall in two batches is counted in each); dry run, nothing stored"), "\(dryRun.text)")
     }
 
+    /// A .gz file broken in its first block, with more blocks behind it, beside a plain file of
+    /// many blocks: the broken one is reported, and the plain one is read whole (the reading side
+    /// got back the block it had read ahead).
+    @Test func aGzipFileBrokenInItsFirstBlockIsReportedAndTheNextFileIsReadWhole() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let owner = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+        let lines = Self.pings(3_000).map { ping in
+            let time = String(format: "[%02d/Jan/2024:%02d:00:38 +0000]", ping.day, ping.hour)
+            return #"\#(owner) kubeflow-on-aws-usage-tracking-us-west-2 \#(time) 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.OBJECT instance-\#(ping.id).log "GET /instance-\#(ping.id).log HTTP/1.1" 403 AccessDenied 243 - 7 - "-" "python-requests/2.31.0" - - - - - - TLSv1.2 - -"#
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: directory.path("b-good.log"), atomically: true, encoding: .utf8)
+        // A gzip header, then a deflate block of the reserved type 3 (an error at once), then 8 KiB.
+        let broken = directory.path("a-broken.log.gz")
+        try (Data([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0x03, 0x07]) + Data(repeating: 0x41, count: 8 << 10)).write(to: URL(fileURLWithPath: broken))
+
+        let merged = try CountingMerge(directory.path("usage.sqlite"))
+        let summary = try await S3LogImporter(blockSize: 1 << 10, merge: merged.merge).importPaths([broken, directory.path("b-good.log")])
+        #expect(summary.files == 2)
+        #expect(summary.malformed == 1)
+        #expect(summary.firstMalformed == ["a-broken.log.gz: not a valid gzip stream"])
+        #expect(summary.pings == 3_000)
+        #expect(summary.merge.inserted == 3_000)
+        #expect(try await merged.store.dailyActivity(from: nil, to: nil, window: 1, region: nil).map(\.pings).reduce(0, +) == 3_000)
+    }
+
     @Test func aCSVFileLargerThanABatchIsMergedBatchByBatch() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -2,8 +2,9 @@
 /// days added so far, grown to cover each new one, so that adding to a day is an index, not a hash.
 ///
 /// The days of real data lie within a few years of each other, but imports accept any date from
-/// year 0 to 9999: a day that would stretch the array past `maximumSpan` days is summed in a
-/// dictionary instead, so one stray date cannot make the array huge.
+/// year 0 to 9999: the array never spans more than `maximumSpan` days (spare room it adds at the
+/// front included), and a day it cannot reach within that is summed in a dictionary instead, so
+/// one stray date cannot make the array huge.
 struct DaySums<Value: AdditiveArithmetic> {
     /// About 180 years of days.
     static var maximumSpan: Int { 1 << 16 }
@@ -25,6 +26,9 @@ struct DaySums<Value: AdditiveArithmetic> {
             sparse[day, default: .zero] += value
         }
     }
+
+    /// Days the array covers (for tests: never more than `maximumSpan`).
+    var arraySpan: Int { dense.count }
 
     /// The days whose sum is not zero, in day order, each once. (The array never grows over a day
     /// summed aside: that day was too far from the array's range, which only ever widens.)

@@ -304,3 +304,34 @@ struct RollupChanges {
         }
     }
 }
+
+extension [SQLiteDayWriter.DayRow] {
+    /// The rows in the order of the table's key, (instance, day), as text compares: each row is
+    /// sorted by the first 24 bytes of its instance key read as three big-endian integers (the
+    /// whole of an instance ID), and by the text only when those are equal.
+    func sortedInKeyOrder() -> [SQLiteDayWriter.DayRow] {
+        typealias Prefix = (UInt64, UInt64, UInt64)
+        func prefix(_ text: String) -> Prefix {
+            var words: Prefix = (0, 0, 0)
+            var utf8 = text
+            utf8.withUTF8 { bytes in
+                for (index, byte) in bytes.prefix(24).enumerated() {
+                    let shift = UInt64(56 - 8 * (index % 8))
+                    switch index / 8 {
+                    case 0: words.0 |= UInt64(byte) << shift
+                    case 1: words.1 |= UInt64(byte) << shift
+                    default: words.2 |= UInt64(byte) << shift
+                    }
+                }
+            }
+            return words
+        }
+        return map { (prefix: prefix($0.instance), row: $0) }
+            .sorted { a, b in
+                if a.prefix != b.prefix { return a.prefix < b.prefix }
+                if a.row.instance != b.row.instance { return a.row.instance < b.row.instance }
+                return a.row.day < b.row.day
+            }
+            .map(\.row)
+    }
+}

@@ -110,7 +110,8 @@ public final class SQLiteUsageStore: UsageStore {
                 instance: key(aggregate.instanceID), day: aggregate.day.daysSinceEpoch, region: aggregate.region?.code,
                 firstSeen: aggregate.firstSeenMilliseconds, lastSeen: aggregate.lastSeenMilliseconds, pings: aggregate.pings
             )
-        }.sorted { ($0.instance, $0.day) < ($1.instance, $1.day) }
+        }
+        .sortedInKeyOrder()
         return try await pool.write { db in
             if !maintainingRollups {
                 // Every batch written without the rollups marks them stale in its own transaction:
