@@ -47,7 +47,7 @@ struct DayAggregates {
         guard byKey.count > transactionSize else {
             return byKey.isEmpty ? MergeSummary() : try await merge(Array(byKey.values))
         }
-        let days = byKey.values.sorted { ($0.instanceID.rawValue, $0.day) < ($1.instanceID.rawValue, $1.day) }
+        let days = Array(byKey.values).sortedByInstanceAndDay()
         var summary = MergeSummary()
         var index = 0
         while index < days.count {

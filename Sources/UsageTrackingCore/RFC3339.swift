@@ -108,3 +108,11 @@ public struct DayAggregate: Hashable, Sendable {
         pings += 1
     }
 }
+
+extension [DayAggregate] {
+    /// Sorted by instance, and each instance's days oldest first: the order a merge is applied in
+    /// (an older day only fills in an unknown region, so the order decides which one does).
+    public func sortedByInstanceAndDay() -> [DayAggregate] {
+        sorted { ($0.instanceID.rawValue, $0.day) < ($1.instanceID.rawValue, $1.day) }
+    }
+}

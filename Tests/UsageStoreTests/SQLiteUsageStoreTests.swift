@@ -79,6 +79,15 @@ import UsageTrackingCore
         }
     }
 
+    /// A store in `directory` (`reference.sqlite`) into which `bulkBatch` was merged the plain way:
+    /// what a bulk load of it must come to.
+    static func plainMerge(in directory: TemporaryDirectory) async throws -> (store: SQLiteUsageStore, path: String) {
+        let path = directory.path("reference.sqlite")
+        let store = try SQLiteUsageStore(path: path, logger: Logger(label: "test"))
+        _ = try await store.merge(bulkBatch)
+        return (store, path)
+    }
+
     /// Starts a bulk load of `bulkBatch` into `store` that, once the batch is committed, waits
     /// until cancelled (as a killed process never goes on); returns when the batch is committed.
     static func startStalledLoad(_ store: SQLiteUsageStore) async throws -> Task<Void, any Error> {
@@ -106,16 +115,15 @@ import UsageTrackingCore
         defer { directory.remove() }
         let path = directory.path("bulk.sqlite")
         let store = try SQLiteUsageStore(path: path, logger: Logger(label: "test"))
-        let reference = try SQLiteUsageStore(path: directory.path("reference.sqlite"), logger: Logger(label: "test"))
         await #expect(throws: Interrupted.self) {
             try await store.bulkMerge { merge in
                 _ = try await merge(Self.bulkBatch)
                 throw Interrupted()
             }
         }
-        _ = try await reference.merge(Self.bulkBatch)
+        let (reference, referencePath) = try await Self.plainMerge(in: directory)
         #expect(try await allReports(store) == allReports(reference))
-        #expect(try Self.indexes(path) == Self.indexes(directory.path("reference.sqlite")))
+        #expect(try Self.indexes(path) == Self.indexes(referencePath))
         // The triggers are back: an erasure after the load keeps the rollups right.
         #expect(try await store.forget(Sample.id(3)) > 0)
         _ = try await reference.forget(Sample.id(3))
@@ -131,10 +139,9 @@ import UsageTrackingCore
         let loading = try await Self.startStalledLoad(crashed)
         #expect(try Self.indexes(path).isEmpty)
         let reopened = try SQLiteUsageStore(path: path, logger: Logger(label: "test"))
-        let reference = try SQLiteUsageStore(path: directory.path("reference.sqlite"), logger: Logger(label: "test"))
-        _ = try await reference.merge(Self.bulkBatch)
+        let (reference, referencePath) = try await Self.plainMerge(in: directory)
         #expect(try await allReports(reopened) == allReports(reference))
-        #expect(try Self.indexes(path) == Self.indexes(directory.path("reference.sqlite")))
+        #expect(try Self.indexes(path) == Self.indexes(referencePath))
         // Cancelled at last, the stalled load finishes its bulk load too; the reports stay right.
         loading.cancel()
         await #expect(throws: CancellationError.self) { try await loading.value }
@@ -149,10 +156,9 @@ import UsageTrackingCore
         let loading = try await Self.startStalledLoad(store)
         loading.cancel()
         await #expect(throws: CancellationError.self) { try await loading.value }
-        let reference = try SQLiteUsageStore(path: directory.path("reference.sqlite"), logger: Logger(label: "test"))
-        _ = try await reference.merge(Self.bulkBatch)
+        let (reference, referencePath) = try await Self.plainMerge(in: directory)
         #expect(try await allReports(store) == allReports(reference))
-        #expect(try Self.indexes(path) == Self.indexes(directory.path("reference.sqlite")))
+        #expect(try Self.indexes(path) == Self.indexes(referencePath))
     }
 
     @Test func aStoreOpenedWhileABulkLoadRunsDoesNotLeaveItsLaterBatchesOutOfTheReports() async throws {

@@ -168,9 +168,8 @@ public final class PostgresUsageStore: UsageStore {
 
     public func merge(_ days: [DayAggregate]) async throws -> MergeSummary {
         guard !days.isEmpty else { return MergeSummary() }
-        // Each instance's days in day order, as the SQLite store applies them: an older day only
-        // fills in an unknown region, so the order decides which one does.
-        let days = days.sorted { ($0.instanceID.rawValue, $0.day) < ($1.instanceID.rawValue, $1.day) }
+        // Each instance's days in day order, as the SQLite store applies them.
+        let days = days.sortedByInstanceAndDay()
         let ids = days.map { key($0.instanceID) }
         let dayNumbers = days.map(\.day.daysSinceEpoch)
         let regions = days.map { $0.region?.code ?? "" }
