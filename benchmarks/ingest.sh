@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Ingest throughput: wrk with the same settings against
 #   (a) the collector's POST /v1/pings (release build, SQLite on local disk, durable acknowledgement:
-#       WAL + synchronous=FULL, group commit; default settings but --rate-limit 0, since every
-#       request comes from one address), a fresh database each run;
+#       a journal append, WAL + synchronous=FULL, group commit; default settings but --rate-limit 0,
+#       since every request comes from one address), a fresh database each run; the fold's lag
+#       (usage_journal_unfolded_pings) is sampled during the runs and read 1 s after them;
 #   (b) the collector's seed-compatible GET /instance-<id>.log?x-instance-id=<id> with the bucket's
 #       Host header, on the same collector;
 #   (c) nginx serving a tiny static file with its access log on, for the same GETs;
@@ -37,8 +38,9 @@ WORK=$(mktemp -d "$OUT/ingest.XXXXXX")
 chmod 755 "$WORK"   # nginx's workers (nobody) read the static file under it
 RESULTS="$OUT/ingest-results"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"
-NGINX_PID="" BARE_PID="" COLLECTOR_PID=""
+NGINX_PID="" BARE_PID="" COLLECTOR_PID="" SAMPLER_PID=""
 cleanup() {
+    stop_pid "$SAMPLER_PID"
     stop_pid "$COLLECTOR_PID"
     stop_pid "$BARE_PID"
     stop_pid "$NGINX_PID"
@@ -82,9 +84,21 @@ for ((run = 1; run <= RUNS; run++)); do
         "$COLLECTOR" serve --host 127.0.0.1 --port "$COLLECTOR_PORT" --database "$DB" --rate-limit 0 2> "$WORK/collector.log" &
         COLLECTOR_PID=$!
         wait_http "http://127.0.0.1:$COLLECTOR_PORT/healthz"
+        # The fold's lag (journal entries not yet folded), sampled every 0.2 s while wrk runs.
+        lag_samples="$RESULTS/collector-c$c-$run.lag"
+        ( for _ in $(seq 1 1500); do
+              [ -e "$WORK/stop-sampling" ] && break
+              curl -s "http://127.0.0.1:$COLLECTOR_PORT/metrics" | awk '/^usage_journal_unfolded_pings /{print $2}' >> "$lag_samples"
+              sleep 0.2
+          done ) &
+        SAMPLER_PID=$!
         wrk_run "collector-post-c$c-$run" "$c" "http://127.0.0.1:$COLLECTOR_PORT" ping_post.lua 0
         wrk_run "collector-get-c$c-$run" "$c" "http://127.0.0.1:$COLLECTOR_PORT" ping_get.lua 1000000
-        curl -s "http://127.0.0.1:$COLLECTOR_PORT/metrics" | grep -E '^usage_commit_(batch_size|duration_seconds)_(sum|count)' > "$RESULTS/collector-c$c-$run.metrics" || true
+        touch "$WORK/stop-sampling"; wait "$SAMPLER_PID" || true; rm -f "$WORK/stop-sampling"
+        # The lag one second after the load stopped: the fold has drained the journal.
+        sleep 1
+        curl -s "http://127.0.0.1:$COLLECTOR_PORT/metrics" | awk '/^usage_journal_unfolded_pings /{print $2}' > "$RESULTS/collector-c$c-$run.lag-after"
+        curl -s "http://127.0.0.1:$COLLECTOR_PORT/metrics" | grep -E '^usage_(commit|fold)_(batch_size|duration_seconds)_(sum|count)' > "$RESULTS/collector-c$c-$run.metrics" || true
         stop_pid "$COLLECTOR_PID"
         COLLECTOR_PID=""
         # What is on disk after a graceful stop, per ID range: pings of the measured POST and GET runs.

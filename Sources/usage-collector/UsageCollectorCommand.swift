@@ -32,6 +32,9 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "File holding a key (16+ bytes): instance IDs are stored as HMAC-SHA256(key, ID). Env: USAGE_PSEUDONYMIZE_KEY_FILE")
     var pseudonymizeKeyFile: String?
 
+    @Option(help: "Milliseconds between folds of SQLite's ping journal into the day rows and rollups (reports fold what is left first). Env: USAGE_FOLD_INTERVAL_MS. Default: 250")
+    var foldIntervalMs: Int?
+
     var resolvedDatabase: String {
         database ?? Environment.value("USAGE_DATABASE_URL") ?? "./usage.sqlite"
     }
@@ -59,7 +62,11 @@ struct StoreOptions: ParsableArguments {
                 try await store.migrate()
                 return store
             }
-            return try SQLiteUsageStore(path: database, pseudonymizer: pseudonymizer, logger: logger)
+            let intervalText = foldIntervalMs.map(String.init) ?? Environment.value("USAGE_FOLD_INTERVAL_MS") ?? "250"
+            guard let foldInterval = Int(intervalText), (1...3_600_000).contains(foldInterval) else {
+                throw ArgumentParser.ValidationError("--fold-interval-ms must be a whole number from 1 to 3600000; got \(intervalText)")
+            }
+            return try SQLiteUsageStore(path: database, pseudonymizer: pseudonymizer, foldInterval: .milliseconds(foldInterval), logger: logger)
         } catch let error as ArgumentParser.ValidationError {
             throw error
         } catch {

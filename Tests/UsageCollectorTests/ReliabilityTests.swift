@@ -12,11 +12,11 @@ import UsageTrackingCore
 /// The real collector process under abuse: killed mid-stream, flooded, slow clients, big headers.
 @Suite struct ReliabilityTests {
     /// Starts `usage-collector serve` on a free port and waits until it answers.
-    static func startCollector(database: String, arguments: [String] = []) async throws -> (BackgroundProcess, Int) {
+    static func startCollector(database: String, logLevel: String = "warning", arguments: [String] = []) async throws -> (BackgroundProcess, Int) {
         let port = try ExternalTools.freePort()
         let process = try BackgroundProcess(
             ProcessRunner.product("usage-collector"),
-            ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--database", database, "--log-level", "warning"] + arguments,
+            ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--database", database, "--log-level", logLevel] + arguments,
             environment: ["PATH": "/usr/bin:/bin"]
         )
         for _ in 0..<300 {
@@ -30,6 +30,13 @@ import UsageTrackingCore
         }
         process.stop()
         throw FakeServerError("usage-collector did not start: \(process.output)")
+    }
+
+    /// The JSON log lines of a process's output.
+    static func logLines(_ output: String) -> [[String: String]] {
+        output.split(separator: "\n").compactMap { line in
+            (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: String]
+        }
     }
 
     static func post(port: Int, _ body: String, headers: [(String, String)] = []) async throws -> (Int, HTTPHeaders) {
@@ -50,6 +57,7 @@ import UsageTrackingCore
         var totalAcknowledged = 0
         var totalStored = 0
         let acknowledged = AcknowledgedPings()
+        let attempted = AcknowledgedPings()
         for round in 0..<3 {
             let (collector, port) = try await Self.startCollector(database: database, arguments: ["--rate-limit", "0"])
             defer { collector.stop() }
@@ -58,6 +66,7 @@ import UsageTrackingCore
                     group.addTask {
                         for n in 0..<10_000 {
                             let id = "i-" + String(format: "%08x", round * 1_000_000 + client * 10_000 + n % 40)
+                            attempted.add(id)
                             guard let (status, _) = try? await Self.post(port: port, #"{"instance_id":"\#(id)","region":"eu-west-1"}"#) else { return }
                             if status == 200 { acknowledged.add(id) }
                         }
@@ -76,11 +85,71 @@ import UsageTrackingCore
             let held = try await store.instanceSummary(InstanceID(validating: id))
             let stored = held?.days.reduce(0) { $0 + $1.pings } ?? 0
             #expect(stored >= count, "\(id): \(count) acknowledged, \(stored) stored")
+            #expect(stored <= attempted.counts[id] ?? 0, "\(id): \(attempted.counts[id] ?? 0) sent, \(stored) stored")
             totalAcknowledged += count
             totalStored += stored
         }
         #expect(totalAcknowledged > 0, "pings were acknowledged before each kill")
         print("SIGKILL test: \(totalAcknowledged) pings acknowledged over 3 kills, \(totalStored) stored")
+    }
+
+    /// Killed while it folds the journal into the day rows and rollups (the moment its log says a
+    /// fold starts), three times: every acknowledged ping is counted after the restart, and none
+    /// twice, in the rows and in the reports.
+    @Test func aKillDuringAFoldLosesNothingAndCountsNothingTwice() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("usage.sqlite")
+        let acknowledged = AcknowledgedPings()
+        let attempted = AcknowledgedPings()
+        var killsDuringFolds = 0
+        for round in 0..<3 {
+            // Folds every 500 ms, so each one applies hundreds of pings.
+            let (collector, port) = try await Self.startCollector(
+                database: database, logLevel: "debug", arguments: ["--rate-limit", "0", "--fold-interval-ms", "500"]
+            )
+            defer { collector.stop() }
+            let stop = StopFlag()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<6 {
+                    group.addTask {
+                        for n in 0..<20_000 where !stop.isSet {
+                            let id = "i-" + String(format: "%08x", 0x4000_0000 + round * 1_000_000 + client * 10_000 + n % 300)
+                            attempted.add(id)
+                            guard let (status, _) = try? await Self.post(port: port, #"{"instance_id":"\#(id)","region":"eu-west-1"}"#) else { return }
+                            if status == 200 { acknowledged.add(id) }
+                        }
+                    }
+                }
+                // Kill as a fold of at least 100 pings starts (its log line says how many wait).
+                var folding = false
+                for _ in 0..<10_000 where !folding {
+                    folding = Self.logLines(collector.output).contains {
+                        $0["message"] == "folding the ping journal" && Int($0["fold.pending"] ?? "") ?? 0 >= 100
+                    }
+                    if !folding { try await Task.sleep(for: .milliseconds(1)) }
+                }
+                collector.kill(SIGKILL)
+                if folding { killsDuringFolds += 1 }
+                stop.set()
+                try await group.waitForAll()
+            }
+        }
+        #expect(killsDuringFolds == 3, "each kill came as a fold started")
+        let store = try SQLiteUsageStore(path: database, logger: Logger(label: "test"))
+        var totalAcknowledged = 0, totalStored = 0
+        for (id, sent) in attempted.counts {
+            let count = acknowledged.counts[id] ?? 0
+            let stored = try await store.instanceSummary(InstanceID(validating: id))?.days.reduce(0) { $0 + $1.pings } ?? 0
+            #expect(stored >= count, "\(id): \(count) acknowledged, \(stored) stored")
+            #expect(stored <= sent, "\(id): \(sent) sent, \(stored) stored")
+            totalAcknowledged += count
+            totalStored += stored
+        }
+        let reported = try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil).reduce(0) { $0 + $1.pings }
+        #expect(reported == totalStored, "the reports count the pings stored")
+        #expect(totalAcknowledged > 0)
+        print("SIGKILL during folds: \(totalAcknowledged) pings acknowledged over 3 kills, \(totalStored) stored")
     }
 
     @Test func theMetricsCountWhatHappened() async throws {
@@ -188,4 +257,13 @@ final class AcknowledgedPings: Sendable {
     func add(_ id: String) { state.withLock { $0[id, default: 0] += 1 } }
 
     var counts: [String: Int] { state.withLock { $0 } }
+}
+
+/// Tells client tasks to stop.
+final class StopFlag: Sendable {
+    let state = Mutex(false)
+
+    var isSet: Bool { state.withLock { $0 } }
+
+    func set() { state.withLock { $0 = true } }
 }

@@ -92,7 +92,16 @@ struct SQLiteDayWriter {
         return try rows.map { try writeDay($0, combine, firstDay: firstDay) }
     }
 
-    /// Folds days (sorted) into the instance's summary as writing them one by one would: the first
+    /// Writes rows of one instance, sorted by day and summed per day, with the instance's summary
+    /// folded from `arrivals`, its pings in the order they were received: the same as writing the
+    /// pings one by one (a journal fold).
+    mutating func write(instanceRows rows: ArraySlice<DayRow>, arrivals: ArraySlice<DayRow>, _ combine: Combine) throws -> [(Outcome, pings: Int)] {
+        guard let first = rows.first else { return [] }
+        let firstDay = try writeInstance(first.instance, days: arrivals)
+        return try rows.map { try writeDay($0, combine, firstDay: firstDay) }
+    }
+
+    /// Folds days, in the order given, into the instance's summary as writing them one by one would: the first
     /// and last day, and the region: a day at or after the last one sets it if it names one, an
     /// earlier day only fills in an unknown one. Writes the summary if it changed; returns the first day.
     func writeInstance(_ instance: String, days: ArraySlice<DayRow>) throws -> Int {

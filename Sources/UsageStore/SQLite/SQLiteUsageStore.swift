@@ -1,24 +1,40 @@
 import Foundation
 import GRDB
 import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
 import UsageTrackingCore
 
 /// The embedded default store: one SQLite file in WAL mode with `synchronous=FULL`, so a committed
 /// transaction survives a killed process and a power cut.
+///
+/// Pings are acknowledged once appended to a journal; ``JournalFolder`` (in ``services``) folds the
+/// journal into the day rows and rollups behind the acknowledgement, and every read and every
+/// other write folds what is left first (``SQLiteJournal``).
 public final class SQLiteUsageStore: UsageStore {
     let pool: DatabasePool
+    /// Which instances have a ping stored on recent days, for `first_today`.
+    let seen = SeenDays()
+    /// Journal entries not yet folded, as this process knows them.
+    let unfolded = Atomic<Int>(0)
+    let unfoldedGauge = Gauge(label: "usage_journal_unfolded_pings")
     /// WAL pages between automatic checkpoints.
     static let walCheckpointPages = 8192
     /// Bytes the WAL file is cut back to after a checkpoint.
     static let walSizeLimit = 64 << 20
     let pseudonymizer: Pseudonymizer?
     let logger: Logger
+    /// Time between the journal folder's folds.
+    let foldInterval: Duration
 
     /// Opens (creating if needed) the database at `path` and migrates it.
     ///
     /// With a `pseudonymizer`, instance IDs are stored as keyed hashes. A database remembers how it
     /// was written: opening it with a different key, or with and without one, is refused.
-    public init(path: String, pseudonymizer: Pseudonymizer? = nil, logger: Logger) throws {
+    ///
+    /// `foldInterval` is the time between folds of the ping journal by ``services``.
+    public init(path: String, pseudonymizer: Pseudonymizer? = nil, foldInterval: Duration = .milliseconds(250), logger: Logger) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -28,6 +44,7 @@ public final class SQLiteUsageStore: UsageStore {
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         self.pseudonymizer = pseudonymizer
+        self.foldInterval = foldInterval
         do {
             self.pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB opens WAL pools with synchronous=NORMAL, which can lose the last commits on a
@@ -49,6 +66,43 @@ public final class SQLiteUsageStore: UsageStore {
         self.logger = logger
         try checkPseudonymization(path: path)
         try finishInterruptedBulkLoad()
+        let length = try pool.read { db in try SQLiteJournal.length(db) }
+        journalChanged(by: length)
+    }
+
+    /// The journal folder, run while the store is used.
+    public var services: [any Service] {
+        [JournalFolder(interval: foldInterval, logger: logger, pending: { [self] in self.unfoldedPings }, fold: { [self] in try await self.foldJournal() })]
+    }
+
+    func journalChanged(by count: Int) {
+        let length = unfolded.add(count, ordering: .relaxed).newValue
+        unfoldedGauge.record(length)
+    }
+
+    /// Journal entries acknowledged and not yet folded into the day rows and rollups.
+    public var unfoldedPings: Int { unfolded.load(ordering: .relaxed) }
+
+    /// Folds every journal entry into the day rows and rollups, in batches of at most
+    /// `SQLiteJournal.foldBatch`, each its own transaction; returns how many were folded.
+    @discardableResult
+    public func foldJournal() async throws -> Int {
+        var total = 0
+        while true {
+            let folded = try await pool.write { db in try SQLiteJournal.fold(db) }
+            if folded > 0 { journalChanged(by: -folded) }
+            total += folded
+            if folded < SQLiteJournal.foldBatch { return total }
+        }
+    }
+
+    /// Folds the whole journal in the caller's transaction (before a merge, an erasure, a purge).
+    func foldJournal(_ db: Database) throws {
+        while true {
+            let folded = try SQLiteJournal.fold(db)
+            if folded > 0 { journalChanged(by: -folded) }
+            if folded < SQLiteJournal.foldBatch { return }
+        }
     }
 
     /// The stored form of an instance ID: itself, or its pseudonym.
@@ -80,20 +134,36 @@ public final class SQLiteUsageStore: UsageStore {
 
     // MARK: Writes
 
+    /// Appends the pings to the journal in one transaction; `first_today` comes from ``SeenDays``.
     public func record(_ pings: [Ping]) async throws -> [RecordOutcome] {
         guard !pings.isEmpty else { return [] }
-        return try await pool.write { db in
-            var writer = try SQLiteDayWriter(db)
-            let outcomes = try pings.map { ping in
-                let row = SQLiteDayWriter.DayRow(
-                    instance: self.key(ping.instanceID), day: ping.day.daysSinceEpoch, region: ping.region?.code,
-                    firstSeen: ping.receivedAtMilliseconds, lastSeen: ping.receivedAtMilliseconds, pings: 1
-                )
-                let (_, count) = try writer.write(row, .add)
-                return RecordOutcome(firstToday: count == 1)
+        let rows = pings.map { ping in
+            SQLiteDayWriter.DayRow(
+                instance: key(ping.instanceID), day: ping.day.daysSinceEpoch, region: ping.region?.code,
+                firstSeen: ping.receivedAtMilliseconds, lastSeen: ping.receivedAtMilliseconds, pings: 1
+            )
+        }
+        do {
+            let outcomes = try await pool.write { db in
+                let batchDays = Set(rows.map(\.day))
+                for day in batchDays where !self.seen.isLoaded(day) {
+                    self.seen.load(day, keys: try SQLiteJournal.instances(onDay: day, db), keeping: batchDays)
+                }
+                try SQLiteJournal.append(db, rows)
+                let outcomes = rows.map { RecordOutcome(firstToday: !self.seen.contains($0.instance, on: $0.day)) }
+                // Within the batch too: a second ping of the same instance and day is not the first.
+                self.seen.insert(rows.map { ($0.instance, $0.day) })
+                var firstInBatch = Set<String>()
+                return zip(rows, outcomes).map { row, outcome in
+                    RecordOutcome(firstToday: outcome.firstToday && firstInBatch.insert("\(row.day) \(row.instance)").inserted)
+                }
             }
-            try writer.finish()
+            journalChanged(by: rows.count)
             return outcomes
+        } catch {
+            // The commit may have failed after the days were noted: load them again when needed.
+            seen.clear()
+            throw error
         }
     }
 
@@ -113,6 +183,9 @@ public final class SQLiteUsageStore: UsageStore {
         }
         .sortedInKeyOrder()
         return try await pool.write { db in
+            // The journal's pings first: a merge keeps the larger count, so the order matters.
+            try self.foldJournal(db)
+            defer { self.seen.insert(rows.map { ($0.instance, $0.day) }) }
             if !maintainingRollups {
                 // Every batch written without the rollups marks them stale in its own transaction:
                 // if another process finished the load's rollups meanwhile (it opened the file
@@ -147,6 +220,7 @@ public final class SQLiteUsageStore: UsageStore {
     /// Into a store that holds rows, the rollups are kept as the batches go (`merge`): the cost
     /// then grows with the load, not with the store, and reports stay right throughout.
     public func bulkMerge(_ load: (_ merge: @escaping @Sendable ([DayAggregate]) async throws -> MergeSummary) async throws -> Void) async throws {
+        try await foldJournal()
         let holdsRows = try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM instance_days)") ?? false }
         if holdsRows {
             try await load { batch in try await self.merge(batch) }
@@ -218,6 +292,7 @@ public final class SQLiteUsageStore: UsageStore {
     // MARK: Reads
 
     public func dailyActivity(from: UTCDay?, to: UTCDay?, window: Int, region: Region?) async throws -> [DailyActivity] {
+        try await foldJournal()
         let scope = region?.code ?? "*"
         return try await pool.read { db in
             guard let (start, end) = try Self.range(db, scope: scope, from: from, to: to) else { return [] }
@@ -239,7 +314,8 @@ public final class SQLiteUsageStore: UsageStore {
     }
 
     public func newInstances(from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
-        try await pool.read { db in
+        try await foldJournal()
+        return try await pool.read { db in
             guard let (start, end) = try Self.range(db, scope: region?.code ?? "*", from: from, to: to) else { return [] }
             let new = try Self.firstDays(db, region: region, from: start, to: end)
             return (start...end).map { DayCount(day: $0, count: new[$0.daysSinceEpoch] ?? 0) }
@@ -247,7 +323,8 @@ public final class SQLiteUsageStore: UsageStore {
     }
 
     public func churned(after: Int, from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
-        try await pool.read { db in
+        try await foldJournal()
+        return try await pool.read { db in
             // "Not since" is known only up to the last day anything was stored.
             guard let (first, last) = try Self.range(db, scope: "*", from: nil, to: nil) else { return [] }
             let start = from ?? first.advanced(by: after)
@@ -266,7 +343,8 @@ public final class SQLiteUsageStore: UsageStore {
     }
 
     public func regions(from: UTCDay?, to: UTCDay?) async throws -> RegionsReport {
-        try await pool.read { db in
+        try await foldJournal()
+        return try await pool.read { db in
             guard let (start, end) = try Self.range(db, scope: "*", from: from, to: to) else {
                 return RegionsReport(from: from, to: to, regions: [])
             }
@@ -297,7 +375,8 @@ public final class SQLiteUsageStore: UsageStore {
     }
 
     public func retention(from: UTCDay?, to: UTCDay?) async throws -> [RetentionCohort] {
-        try await pool.read { db in
+        try await foldJournal()
+        return try await pool.read { db in
             guard let (first, last) = try Self.range(db, scope: "*", from: nil, to: nil) else { return [] }
             let start = (from ?? first).startOfWeek
             let end = (to ?? last).startOfWeek
@@ -363,11 +442,13 @@ public final class SQLiteUsageStore: UsageStore {
     /// rollups the triggers kept).
     public func rebuildRollups() async throws {
         try await pool.write { db in
+            try self.foldJournal(db)
             try SQLiteRollups.rebuild(db)
         }
     }
 
     public func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary? {
+        try await foldJournal()
         let key = self.key(instanceID)
         return try await pool.read { db in
             guard let instance = try Row.fetchOne(db, sql: "SELECT first_day, last_day, region FROM instances WHERE instance_id = ?", arguments: [key]) else {
@@ -395,6 +476,8 @@ public final class SQLiteUsageStore: UsageStore {
     public func forget(_ instanceID: InstanceID) async throws -> Int {
         let key = self.key(instanceID)
         let removed = try await pool.write { db in
+            try self.foldJournal(db)
+            self.seen.remove(key)
             try db.execute(sql: "DELETE FROM instance_days WHERE instance_id = ?", arguments: [key])
             var count = db.changesCount
             try db.execute(sql: "DELETE FROM instances WHERE instance_id = ?", arguments: [key])
@@ -408,6 +491,8 @@ public final class SQLiteUsageStore: UsageStore {
     public func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeSummary {
         let cutoff = today.advanced(by: -days)
         let summary = try await pool.write { db in
+            try self.foldJournal(db)
+            self.seen.clear()
             try db.execute(sql: "DELETE FROM instance_days WHERE day < ?", arguments: [cutoff.daysSinceEpoch])
             let dayRows = db.changesCount
             try db.execute(sql: "DELETE FROM instances WHERE first_day < ? AND NOT EXISTS (SELECT 1 FROM instance_days d WHERE d.instance_id = instances.instance_id)", arguments: [cutoff.daysSinceEpoch])

@@ -1,0 +1,133 @@
+import Foundation
+import GRDB
+import Logging
+import ServiceLifecycle
+import TestSupport
+import Testing
+@testable import UsageStore
+import UsageTrackingCore
+
+/// The SQLite write path: a ping is acknowledged on its journal append and folded into the day
+/// rows and rollups behind it, and reports count it all the same.
+@Suite struct SQLiteJournalTests {
+    static let logger = Logger(label: "test")
+
+    /// What the file holds: journal entries and (instance, day) rows, read by a connection of its own.
+    static func tables(_ path: String) throws -> (journal: Int, dayRows: Int, pings: Int) {
+        try DatabaseQueue(path: path).read { db in
+            (
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM ping_journal") ?? -1,
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM instance_days") ?? -1,
+                try Int.fetchOne(db, sql: "SELECT coalesce(sum(pings), 0) FROM instance_days") ?? -1
+            )
+        }
+    }
+
+    @Test func anAcknowledgedPingIsInTheJournalAndTheNextReportCountsIt() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        let store = try SQLiteUsageStore(path: path, logger: Self.logger)
+        let outcomes = try await store.record([Sample.ping(1), Sample.ping(1, hour: 13), Sample.ping(2)])
+        #expect(outcomes.map(\.firstToday) == [true, false, true])
+        // Acknowledged: durable in the journal, not yet in the day rows (no folder runs here).
+        let before = try Self.tables(path)
+        #expect(before.journal == 3)
+        #expect(before.dayRows == 0)
+        #expect(store.unfoldedPings == 3)
+        let days = try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
+        #expect(days == [DailyActivity(day: Sample.day(0), active: 2, new: 2, pings: 3)])
+        // The report folded the journal: each entry applied once, then deleted.
+        let after = try Self.tables(path)
+        #expect(after.journal == 0)
+        #expect(after.dayRows == 2)
+        #expect(after.pings == 3)
+        #expect(store.unfoldedPings == 0)
+    }
+
+    /// With the folder running every millisecond, each report right after an acknowledgement
+    /// counts that ping.
+    @Test func aPingAcknowledgedJustBeforeAReportIsCounted() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try SQLiteUsageStore(path: directory.path("usage.sqlite"), foldInterval: .milliseconds(1), logger: Self.logger)
+        let group = ServiceGroup(configuration: .init(services: store.services, gracefulShutdownSignals: [], logger: Self.logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            for n in 1...200 {
+                _ = try await store.record(Sample.ping(n % 37, hour: Int64(n % 24)))
+                let today = try await store.dailyActivity(from: Sample.day(0), to: Sample.day(0), window: 1, region: nil)
+                #expect(today.first?.pings == n, "ping \(n)")
+                #expect(today.first?.active == min(n, 37))
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(store.unfoldedPings == 0)
+    }
+
+    @Test func firstTodayIsTheStoresAnswerAcrossRestarts() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        do {
+            let store = try SQLiteUsageStore(path: path, logger: Self.logger)
+            #expect(try await store.record(Sample.ping(1, day: 0)).firstToday)
+            #expect(try await !store.record(Sample.ping(1, day: 0, hour: 14)).firstToday)
+            #expect(try await store.record(Sample.ping(2, day: 1)).firstToday)
+        }
+        do {
+            // The journal is not folded yet: the new process finds the day's instances in it.
+            let store = try SQLiteUsageStore(path: path, logger: Self.logger)
+            #expect(try Self.tables(path).journal == 3)
+            #expect(try await !store.record(Sample.ping(1, day: 0, hour: 15)).firstToday)
+            #expect(try await !store.record(Sample.ping(2, day: 1, hour: 15)).firstToday)
+            #expect(try await store.record(Sample.ping(1, day: 1, hour: 16)).firstToday)
+            try await store.foldJournal()
+        }
+        let store = try SQLiteUsageStore(path: path, logger: Self.logger)
+        // Folded: now found in the day rows.
+        #expect(try Self.tables(path).journal == 0)
+        #expect(try await !store.record(Sample.ping(1, day: 0, hour: 17)).firstToday)
+        // An erased instance starts over; so does a day imported with a merge, the other way.
+        _ = try await store.forget(Sample.id(1))
+        #expect(try await store.record(Sample.ping(1, day: 0, hour: 18)).firstToday)
+        _ = try await store.merge([DayAggregate(Sample.ping(3, day: 1))])
+        #expect(try await !store.record(Sample.ping(3, day: 1, hour: 19)).firstToday)
+        // Many days in one batch, more than the days kept in memory: each answered from the store.
+        let spread = (0..<8).map { Sample.ping(4, day: $0) } + (0..<8).map { Sample.ping(4, day: $0, hour: 20) }
+        #expect(try await store.record(spread).map(\.firstToday) == Array(repeating: true, count: 8) + Array(repeating: false, count: 8))
+    }
+
+    /// A journal folded in small pieces, with reads between them, ends as one folded at once.
+    @Test func foldingInPiecesEndsAsFoldingAtOnce() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let pieces = try SQLiteUsageStore(path: directory.path("pieces.sqlite"), logger: Self.logger)
+        let whole = try SQLiteUsageStore(path: directory.path("whole.sqlite"), logger: Self.logger)
+        let regions: [String?] = ["us-west-2", nil, "eu-west-1"]
+        // Out of order days, regions filled in later, an instance moving region.
+        let pings = (0..<900).map { n in
+            Sample.ping((n * 7) % 41, day: (n * 13) % 50, hour: Int64(n % 24), region: regions[(n / 5 + n % 2) % 3])
+        }
+        for batch in stride(from: 0, to: pings.count, by: 64) {
+            let slice = Array(pings[batch..<min(batch + 64, pings.count)])
+            _ = try await pieces.record(slice)
+            _ = try await whole.record(slice)
+        }
+        var folded = 0
+        while true {
+            let piece = try await pieces.pool.write { db in try SQLiteJournal.fold(db, limit: 97) }
+            if piece == 0 { break }
+            folded += piece
+        }
+        #expect(folded == pings.count)
+        let expected = try await allReports(whole)
+        #expect(try await allReports(pieces) == expected)
+        try await pieces.rebuildRollups()
+        #expect(try await allReports(pieces) == expected)
+        for n in 0..<41 {
+            #expect(try await pieces.instanceSummary(Sample.id(n)) == whole.instanceSummary(Sample.id(n)))
+        }
+    }
+}
