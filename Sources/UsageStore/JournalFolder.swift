@@ -11,18 +11,19 @@ import ServiceLifecycle
 /// tried again at the next interval; nothing is lost, since the entries stay in the journal.
 public struct JournalFolder: Service {
     let fold: @Sendable () async throws -> Int
-    let pending: @Sendable () -> Int
+    let pending: @Sendable () -> Int?
     let interval: Duration
     let logger: Logger
     let foldSizes = Recorder(label: "usage_fold_batch_size", aggregate: true)
     let foldDurations = Timer(label: "usage_fold_duration_seconds")
 
     /// - Parameters:
-    ///   - pending: how many entries wait to be folded.
+    ///   - pending: how many entries wait to be folded, `nil` when the store cannot tell cheaply
+    ///     (PostgreSQL, where other collectors append too): then it folds at every interval.
     ///   - fold: applies every journal entry, returns how many.
     public init(
         interval: Duration = .milliseconds(250), logger: Logger,
-        pending: @escaping @Sendable () -> Int, fold: @escaping @Sendable () async throws -> Int
+        pending: @escaping @Sendable () -> Int?, fold: @escaping @Sendable () async throws -> Int
     ) {
         self.fold = fold
         self.pending = pending
@@ -37,15 +38,19 @@ public struct JournalFolder: Service {
             } catch {
                 break  // cancelled or shutting down
             }
+            if Task.isCancelled { break }
             await foldOnce()
         }
-        await foldOnce()
+        // Graceful shutdown: the last acknowledged pings. (Cancelled: they wait in the journal.)
+        if !Task.isCancelled { await foldOnce() }
     }
 
     func foldOnce() async {
         let pending = pending()
-        guard pending > 0 else { return }
-        logger.debug("folding the ping journal", metadata: ["fold.pending": "\(pending)"])
+        if let pending {
+            guard pending > 0 else { return }
+            logger.debug("folding the ping journal", metadata: ["fold.pending": "\(pending)"])
+        }
         let started = ContinuousClock.now
         do {
             let folded = try await fold()

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import TestSupport
+import ServiceLifecycle
 import Testing
 import UsageStore
 import UsageTrackingCore
@@ -25,10 +26,20 @@ struct PostgresUsageStoreTests {
         }
         let store = try PostgresUsageStore(url: database.url, pseudonymizer: pseudonymizer, logger: logger)
         try await store.migrate()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            for service in store.services { group.addTask { try await service.run() } }
-            defer { group.cancelAll() }
-            return try await body(store, database)
+        return try await withServices(of: store) { try await body(store, database) }
+    }
+
+    /// Runs the store's services (pool, journal folder) while `body` runs, then shuts them down
+    /// gracefully, in reverse order: the folder's last fold still has the pool.
+    static func withServices<T: Sendable>(of store: PostgresUsageStore, _ body: () async throws -> T) async throws -> T {
+        let group = ServiceGroup(configuration: .init(services: store.services, gracefulShutdownSignals: [], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let result: Result<T, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return try result.get()
         }
     }
 
@@ -85,7 +96,7 @@ struct PostgresUsageStoreTests {
                 try await group.waitForAll()
             }
             let rows = try await Self.query(database.url, "SELECT id FROM schema_migrations ORDER BY id", as: String.self)
-            #expect(rows == ["2026-11-30-001-instance-days", "2026-11-30-002-settings", "2026-11-30-003-report-rollups", "2026-11-30-004-write-functions"])
+            #expect(rows == ["2026-11-30-001-instance-days", "2026-11-30-002-settings", "2026-11-30-003-report-rollups", "2026-11-30-004-write-functions", "2026-12-03-005-ping-journal"])
             // Migrating again changes nothing and keeps the data.
             try await Self.withStore(database: database) { store, _ in
                 _ = try await store.record(Sample.ping(1))
@@ -106,9 +117,7 @@ struct PostgresUsageStoreTests {
             let url = "postgres://\(role):dml-password@\(server.host):\(server.port)/\(database.name)?sslmode=disable"
             let store = try PostgresUsageStore(url: url, logger: Self.logger)
             try await store.migrate()
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                for service in store.services { group.addTask { try await service.run() } }
-                defer { group.cancelAll() }
+            return try await Self.withServices(of: store) {
                 let outcomes = try await store.record([Sample.ping(1), Sample.ping(1, hour: 13)])
                 return (outcomes, try await store.dailyActivity(from: nil, to: nil, window: 7, region: nil))
             }
@@ -140,6 +149,8 @@ struct PostgresUsageStoreTests {
                             let size = min(remaining.count, Int.random(in: 1...40, using: &order))
                             _ = try await store.record(Array(remaining.prefix(size)))
                             remaining.removeFirst(size)
+                            // Each writer also folds the journal: three folds of the same instances at once.
+                            try await store.foldJournal()
                         }
                     }
                 }

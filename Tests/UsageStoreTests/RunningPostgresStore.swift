@@ -9,20 +9,38 @@ import UsageTrackingCore
 final class RunningPostgresStore: UsageStore {
     let store: PostgresUsageStore
     let pool: Task<Void, Never>
+    let folder: Task<Void, Never>
     let migrated: Task<Void, any Error>
 
-    /// Runs the store's pool at once; creates `database` and migrates it before the first use.
+    /// Runs the store's pool at once; creates `database` and migrates it before the first use,
+    /// and starts the store's other services (its journal folder) after that.
     init(_ store: PostgresUsageStore, creating database: PostgresTestDatabase) {
         self.store = store
-        let client = store.services
-        pool = Task { await withDiscardingTaskGroup { group in for service in client { group.addTask { try? await service.run() } } } }
-        migrated = Task {
+        let services = store.services
+        let migrated = Task {
             try await database.create()
             try await store.migrate()
         }
+        self.migrated = migrated
+        pool = Task { try? await services[0].run() }
+        folder = Task {
+            guard (try? await migrated.value) != nil else { return }
+            await withDiscardingTaskGroup { group in
+                for service in services.dropFirst() { group.addTask { try? await service.run() } }
+            }
+        }
     }
 
-    func stop() { pool.cancel() }
+    /// Stops the folder, then the pool it queries through (a query after the pool stopped would
+    /// wait for ever).
+    func stop() {
+        let (pool, folder) = (self.pool, self.folder)
+        Task {
+            folder.cancel()
+            await folder.value
+            pool.cancel()
+        }
+    }
 
     func ready() async throws -> PostgresUsageStore {
         try await migrated.value

@@ -26,14 +26,17 @@ public final class PostgresUsageStore: UsageStore {
 
     /// Instances per purge transaction: a purge holds the locks of this many instances at a time.
     static let purgeChunk = 5_000
+    /// Time between the journal folder's folds.
+    let foldInterval: Duration
 
     /// Prepares the pool for the database at `url` (nothing connects until ``migrate()`` or until
     /// ``services`` run); throws when the URL is not usable.
     ///
     /// With a `pseudonymizer`, instance IDs are stored as keyed hashes; ``migrate()`` refuses a
     /// database written with another key, or with and without one.
-    public init(url text: String, pseudonymizer: Pseudonymizer? = nil, logger: Logger) throws {
+    public init(url text: String, pseudonymizer: Pseudonymizer? = nil, foldInterval: Duration = .milliseconds(250), logger: Logger) throws {
         self.url = try PostgresDatabaseURL(text)
+        self.foldInterval = foldInterval
         self.pseudonymizer = pseudonymizer
         self.logger = logger
         var queryLogger = logger
@@ -42,8 +45,26 @@ public final class PostgresUsageStore: UsageStore {
         self.client = PostgresClient(configuration: try url.clientConfiguration(), backgroundLogger: queryLogger.forPostgresPool)
     }
 
-    /// The connection pool: run it (the collector's service group does) while the store is used.
-    public var services: [any Service] { [client] }
+    /// The connection pool and the journal folder: run them (the collector's service group does)
+    /// while the store is used.
+    public var services: [any Service] {
+        [client, JournalFolder(interval: foldInterval, logger: logger, pending: { nil }, fold: { [self] in try await self.foldJournal() })]
+    }
+
+    /// Folds the ping journal into the rows and rollups until it is empty (see ``PostgresJournal``);
+    /// returns how many entries this call folded.
+    @discardableResult
+    public func foldJournal() async throws -> Int {
+        var total = 0
+        while true {
+            let folded = try await write("fold") {
+                try await single(Int.self, "SELECT usage_fold_journal(\(PostgresJournal.foldBatch)::integer)")
+            }
+            total += folded
+            // Fewer than asked may mean another collector folded some meanwhile: go on until none is left.
+            if folded == 0 { return total }
+        }
+    }
 
     /// The stored form of an instance ID: itself, or its pseudonym.
     func key(_ instanceID: InstanceID) -> String {
@@ -157,7 +178,7 @@ public final class PostgresUsageStore: UsageStore {
         let times = pings.map(\.receivedAtMilliseconds)
         let firstToday = try await write("record") {
             try await single([Bool].self, """
-                SELECT usage_record(\(ids)::text[], \(days)::integer[], \(regions)::text[], \(times)::bigint[])
+                SELECT usage_journal_append(\(ids)::text[], \(days)::integer[], \(regions)::text[], \(times)::bigint[])
                 """)
         }
         guard firstToday.count == pings.count else {
@@ -176,6 +197,8 @@ public final class PostgresUsageStore: UsageStore {
         let firsts = days.map(\.firstSeenMilliseconds)
         let lasts = days.map(\.lastSeenMilliseconds)
         let counts = days.map(\.pings)
+        // The journal's pings first: a merge keeps the larger count, so the order matters.
+        try await foldJournal()
         let summary = try await write("merge") {
             try await single([Int].self, """
                 SELECT usage_merge(\(ids)::text[], \(dayNumbers)::integer[], \(regions)::text[],
@@ -191,6 +214,7 @@ public final class PostgresUsageStore: UsageStore {
     /// WAL recycling): run `VACUUM instance_days, instances` to hasten it.
     public func forget(_ instanceID: InstanceID) async throws -> Int {
         let id = key(instanceID)
+        try await foldJournal()
         return try await write("forget") {
             try await single(Int.self, "SELECT usage_forget(\(id))")
         }
@@ -200,6 +224,7 @@ public final class PostgresUsageStore: UsageStore {
     /// pings keep flowing meanwhile; each transaction is exact on its own.
     public func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeSummary {
         let cutoff = today.advanced(by: -days)
+        try await foldJournal()
         var dayRows = 0
         var instances = 0
         var after = ""
@@ -247,13 +272,16 @@ public final class PostgresUsageStore: UsageStore {
 
     /// Recomputes every rollup from the rows (tests compare it with the rollups kept per write).
     public func rebuildRollups() async throws {
+        try await foldJournal()
         try await write("rebuild rollups") { _ = try await client.query("SELECT usage_rebuild_rollups()", logger: queryLogger) }
     }
 
     // MARK: Reads
 
     /// Runs `body` in one read-only snapshot, so every query of a report sees the same data.
+    /// Folds the journal first, so the snapshot holds every ping acknowledged before the call.
     func read<T: Sendable>(_ body: (PostgresReads) async throws -> T) async throws -> T {
+        try await foldJournal()
         do {
             return try await client.withConnection { connection in
                 let reads = PostgresReads(connection: connection, logger: queryLogger)
