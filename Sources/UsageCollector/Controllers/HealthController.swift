@@ -16,7 +16,7 @@ struct HealthController<Store: UsageStore> {
                 return Self.json(#"{"status":"ready"}"#)
             } catch {
                 context.logger.warning("store not ready", metadata: ["error": "\(error)"])
-                throw APIError(.serviceUnavailable, code: "not_ready", detail: "The database is not reachable.")
+                throw APIError(.serviceUnavailable, code: "not_ready", detail: "The database cannot be reached or cannot write.")
             }
         }
         return routes

@@ -77,8 +77,23 @@ struct IngestController<Store: UsageStore> {
         return Ping(instanceID: instanceID, region: region, receivedAtMilliseconds: receivedAt)
     }
 
+    /// Seconds a client is asked to wait when the store cannot write.
+    static var retryAfterSeconds: Int { 5 }
+
     func record(_ ping: Ping) async throws -> Response {
-        let outcome = try await committer.record(ping)
+        let outcome: RecordOutcome
+        do {
+            outcome = try await committer.record(ping)
+        } catch {
+            // A full disk, a database that cannot write or is shutting down: nothing was stored
+            // (the group committer logged why); the agent retries after the wait.
+            metrics.rejected(reason: "storage_unavailable")
+            throw APIError(
+                .serviceUnavailable, code: "storage_unavailable",
+                detail: "The collector cannot store pings right now; nothing was stored. Try again later.",
+                headers: [.retryAfter: String(Self.retryAfterSeconds)]
+            )
+        }
         metrics.recorded(firstToday: outcome.firstToday)
         let body = outcome.firstToday ? #"{"recorded":true,"first_today":true}"# : #"{"recorded":true,"first_today":false}"#
         return Response(

@@ -433,12 +433,17 @@ public final class PostgresUsageStore: UsageStore {
         }
     }
 
-    /// Answers within five seconds, or throws.
+    /// Answers within five seconds from a server that takes writes (not a standby in recovery,
+    /// as a failed-over primary is for a while), or throws.
     public func checkReadiness() async throws {
         let client = self.client
         let logger = queryLogger
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await client.query("SELECT 1", logger: logger) }
+            group.addTask {
+                for try await inRecovery in try await client.query("SELECT pg_is_in_recovery()", logger: logger).decode(Bool.self) where inRecovery {
+                    throw StoreError("PostgreSQL is a standby in recovery and takes no writes")
+                }
+            }
             group.addTask {
                 try await Task.sleep(for: .seconds(5))
                 throw StoreError("PostgreSQL did not answer within 5 s")

@@ -534,7 +534,14 @@ public final class SQLiteUsageStore: UsageStore {
         }
     }
 
+    /// A write, not only a read: a full disk or a file that cannot be written makes it throw, so the
+    /// collector reports not ready exactly while it cannot store pings.
     public func checkReadiness() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO settings (name, value) VALUES ('readiness_probe', ?)
+                ON CONFLICT (name) DO UPDATE SET value = excluded.value
+                """, arguments: [String(Date().timeIntervalSince1970)])
+        }
     }
 }

@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The collector on a filesystem that fills up: pings get 503 with `Retry-After`, `/readyz` says
+/// not ready, nothing acknowledged is lost, and it recovers when space returns, without a restart.
+@Suite struct DiskFullTests {
+    /// Writes zeros to `path` until the filesystem is full; returns the bytes written.
+    static func fill(_ path: String) -> Int {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard descriptor >= 0 else { return 0 }
+        defer { close(descriptor) }
+        let chunk = [UInt8](repeating: 0, count: 64 << 10)
+        var total = 0
+        while true {
+            let written = chunk.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written <= 0 { break }
+            total += written
+        }
+        fsync(descriptor)
+        return total
+    }
+
+    @Test func aFullDiskGets503WithRetryAfterAndTheCollectorRecoversWhenSpaceReturns() async throws {
+        guard getuid() == 0 else {
+            print("DiskFullTests skipped: mounting a small tmpfs needs root")
+            return
+        }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let mountPoint = directory.path("small")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mounted = try ProcessRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint])
+        guard mounted.exitCode == 0 else {
+            print("DiskFullTests skipped: cannot mount a tmpfs here: \(mounted.standardError)")
+            return
+        }
+        defer { _ = try? ProcessRunner.run("/bin/umount", ["-l", mountPoint]) }
+
+        try await LiveCollector.run(databasePath: mountPoint + "/usage.sqlite") { collector in
+            func ping(_ n: Int) async throws -> LiveCollector.Reply {
+                try await collector.post("/v1/pings", #"{"instance_id":"i-\#(String(format: "%08x", n))","region":"us-west-2"}"#)
+            }
+            var acknowledged = 0
+            for n in 0..<20 {
+                #expect(try await ping(n).status == 200)
+                acknowledged += 1
+            }
+            let filler = mountPoint + "/filler"
+            #expect(Self.fill(filler) > 0)
+            // The disk is full: once the write-ahead log must grow, pings are refused, not lost.
+            var refused: [LiveCollector.Reply] = []
+            for n in 20..<5_000 where refused.count < 5 {
+                let reply = try await ping(n)
+                if reply.status == 200 { acknowledged += 1 } else { refused.append(reply) }
+            }
+            #expect(refused.count == 5, "pings were refused once the disk was full")
+            for reply in refused {
+                #expect(reply.status == 503)
+                #expect(reply.headers["Retry-After"].first == "5")
+                #expect(reply.json["error"] as? String == "storage_unavailable")
+            }
+            #expect(try await collector.get("/readyz").status == 503)
+
+            // Space returns: the same process takes pings again and is ready.
+            try FileManager.default.removeItem(atPath: filler)
+            #expect(try await ping(9_999).status == 200)
+            acknowledged += 1
+            #expect(try await collector.get("/readyz").status == 200)
+            let pings = try await collector.storedDays().reduce(0) { $0 + $1.pings }
+            #expect(pings == acknowledged, "every acknowledged ping is counted, no refused one")
+        }
+    }
+}
