@@ -104,10 +104,7 @@ import UsageTrackingCore
             _ = try await collector.post("/v1/pings", #"{"instance_id":"i-0123456789abcdef0","region":"us-west-2"}"#, headers: headers)
             _ = try await collector.get("/instance-i-0123abcd.log?x-instance-id=i-0123abcd&region=eu-west-1", headers: headers)
         }
-        var bytes = Data()
-        for suffix in ["", "-wal", "-shm"] {
-            if let data = FileManager.default.contents(atPath: path + suffix) { bytes.append(data) }
-        }
+        let bytes = DatabaseFiles.bytes(of: path)
         #expect(bytes.range(of: Data("i-0123456789abcdef0".utf8)) != nil, "the ping itself is stored")
         for secret in [userAgent, "DistinctiveAgent", address, "203.0.113", "127.0.0.1", "req-unicorn-42", "marmalade", "Mozilla"] {
             #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) reached the database")

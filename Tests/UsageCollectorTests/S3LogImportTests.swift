@@ -102,8 +102,7 @@ import UsageTrackingCore
         #expect(try await store.instanceSummary(InstanceID(validating: "i-0123456789abcdef0")) == main)
 
         // Nothing but the ping's fields reached the database: no IP, user agent or request ID.
-        var bytes = Data()
-        for suffix in ["", "-wal"] { bytes.append(FileManager.default.contents(atPath: database + suffix) ?? Data()) }
+        let bytes = DatabaseFiles.bytes(of: database)
         for secret in ["192.0.2.3", "2001:db8", "curl/8.0", "3E57427F3EXAMPLE", Self.owner, "AccessDenied"] {
             #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) reached the database")
         }

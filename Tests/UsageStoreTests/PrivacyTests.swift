@@ -13,13 +13,9 @@ import UsageTrackingCore
         try! Pseudonymizer(key: Data(key.utf8))
     }
 
-    /// Every byte of the database, its write-ahead log and shared-memory file.
+    /// Every byte of the database and the files beside it (logs, shared memory, ping journal).
     static func rawBytes(_ path: String) -> Data {
-        var bytes = Data()
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            if let data = FileManager.default.contents(atPath: path + suffix) { bytes.append(data) }
-        }
-        return bytes
+        DatabaseFiles.bytes(of: path)
     }
 
     static let pings: [Ping] = [

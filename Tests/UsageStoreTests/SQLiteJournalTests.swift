@@ -12,11 +12,15 @@ import UsageTrackingCore
 @Suite struct SQLiteJournalTests {
     static let logger = Logger(label: "test")
 
-    /// What the file holds: journal entries and (instance, day) rows, read by a connection of its own.
+    /// What the files hold: journal entries (in `<path>-pings`) and (instance, day) rows, read by
+    /// connections of their own.
     static func tables(_ path: String) throws -> (journal: Int, dayRows: Int, pings: Int) {
-        try DatabaseQueue(path: path).read { db in
+        let journal = try DatabaseQueue(path: path + "-pings").read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM ping_journal") ?? -1
+        }
+        return try DatabaseQueue(path: path).read { db in
             (
-                try Int.fetchOne(db, sql: "SELECT count(*) FROM ping_journal") ?? -1,
+                journal,
                 try Int.fetchOne(db, sql: "SELECT count(*) FROM instance_days") ?? -1,
                 try Int.fetchOne(db, sql: "SELECT coalesce(sum(pings), 0) FROM instance_days") ?? -1
             )
@@ -115,13 +119,7 @@ import UsageTrackingCore
             _ = try await pieces.record(slice)
             _ = try await whole.record(slice)
         }
-        var folded = 0
-        while true {
-            let piece = try await pieces.pool.write { db in try SQLiteJournal.fold(db, limit: 97) }
-            if piece == 0 { break }
-            folded += piece
-        }
-        #expect(folded == pings.count)
+        #expect(try await pieces.foldJournal(limit: 97) == pings.count)
         let expected = try await allReports(whole)
         #expect(try await allReports(pieces) == expected)
         try await pieces.rebuildRollups()
@@ -129,5 +127,49 @@ import UsageTrackingCore
         for n in 0..<41 {
             #expect(try await pieces.instanceSummary(Sample.id(n)) == whole.instanceSummary(Sample.id(n)))
         }
+    }
+
+    /// Killed after a fold committed to the database and before it deleted the entries from the
+    /// journal: the next start counts them once, and pings after that still count.
+    @Test func entriesAppliedBeforeAKillAreNotAppliedAgain() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        do {
+            let store = try SQLiteUsageStore(path: path, logger: Self.logger)
+            _ = try await store.record([Sample.ping(1), Sample.ping(2), Sample.ping(1, hour: 13)])
+            // The fold's first transaction only, as a kill right after it leaves the files.
+            let entries = try await store.journal.read { db in try SQLiteJournal.entries(db, after: 0, limit: 100) }
+            let (watermark, applied) = try await store.pool.write { db in try SQLiteJournal.apply(db, entries) }
+            #expect(watermark == 3)
+            #expect(applied == 3)
+        }
+        #expect(try Self.tables(path).journal == 3)
+        let store = try SQLiteUsageStore(path: path, logger: Self.logger)
+        #expect(try Self.tables(path).journal == 0, "applied entries are deleted at the next start")
+        #expect(store.unfoldedPings == 0)
+        _ = try await store.record(Sample.ping(3))
+        let days = try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
+        #expect(days == [DailyActivity(day: Sample.day(0), active: 3, new: 3, pings: 4)])
+    }
+
+    /// A journal file deleted while the database says entries up to N were applied: new entries
+    /// are numbered above N, so the fold does not take them for applied ones.
+    @Test func aLostJournalFileDoesNotHideTheNextPings() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        do {
+            let store = try SQLiteUsageStore(path: path, logger: Self.logger)
+            _ = try await store.record((0..<5).map { Sample.ping($0) })
+            try await store.foldJournal()
+        }
+        for suffix in ["-pings", "-pings-wal", "-pings-shm"] {
+            try? FileManager.default.removeItem(atPath: path + suffix)
+        }
+        let store = try SQLiteUsageStore(path: path, logger: Self.logger)
+        _ = try await store.record([Sample.ping(7), Sample.ping(8)])
+        let days = try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
+        #expect(days == [DailyActivity(day: Sample.day(0), active: 7, new: 7, pings: 7)])
     }
 }

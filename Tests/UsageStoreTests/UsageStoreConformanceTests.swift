@@ -97,3 +97,37 @@ import UsageTrackingCore
         #expect(summary.region == "cn-north-1")
     }
 }
+
+/// Weeks before 1970: day numbers are negative there, and every formula for a week's Monday must
+/// still land on the Monday (1970-01-01 was a Thursday, day 0; 1969-12-29, day -3, a Monday).
+@Suite struct WeeksBefore1970Tests {
+    static func ping(_ instance: Int, day: Int) -> Ping {
+        Ping(instanceID: Sample.id(instance), region: Sample.region("us-west-2"), receivedAtMilliseconds: Int64(day) * 86_400_000 + 3_600_000)
+    }
+
+    static func week(_ monday: Int) -> UTCDay { UTCDay(daysSinceEpoch: monday) }
+
+    @Test(arguments: StoreBackend.allCases)
+    func erasingAndPurgingDaysOf1969KeepsTheRetentionCohortsRight(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        #expect(UTCDay(daysSinceEpoch: -4).startOfWeek.daysSinceEpoch == -10)
+        // Instance 1: Sunday 1969-12-28 (week of Monday 1969-12-22, day -10), Monday 1969-12-29 and
+        // Saturday 1970-01-03 (week of day -3). Instance 2: Sunday 1969-12-21 (week of day -17) and day -4.
+        _ = try await store.record([Self.ping(1, day: -4), Self.ping(1, day: -3), Self.ping(1, day: 2), Self.ping(2, day: -11), Self.ping(2, day: -4)])
+        #expect(try await store.retention(from: nil, to: nil) == [
+            RetentionCohort(week: Self.week(-17), instances: 1, active: [1, 1, 0]),
+            RetentionCohort(week: Self.week(-10), instances: 1, active: [1, 1]),
+        ])
+        // Erasing instance 2 takes its cells out of the weeks they were counted in.
+        _ = try await store.forget(Sample.id(2))
+        #expect(try await store.retention(from: nil, to: nil) == [
+            RetentionCohort(week: Self.week(-10), instances: 1, active: [1, 1]),
+        ])
+        // Purging day -4 moves instance 1's first day to day -3: its cohort becomes that week.
+        _ = try await store.purge(olderThan: 5, today: UTCDay(daysSinceEpoch: 2))
+        #expect(try await store.retention(from: nil, to: nil) == [
+            RetentionCohort(week: Self.week(-3), instances: 1, active: [1]),
+        ])
+    }
+}

@@ -1,63 +1,123 @@
 import GRDB
 import UsageTrackingCore
 
-/// The SQLite store's write path: a ping is acknowledged once it is appended to `ping_journal`
-/// and the append is committed (WAL, `synchronous=FULL`); a fold applies the journal to
-/// `instance_days`, `instances` and the rollups later, in large batches sorted by key.
+/// The SQLite store's write path: a ping is acknowledged once it is appended to the journal, a
+/// database file of its own beside the main one (`<database>-pings`, WAL, `synchronous=FULL`),
+/// and the append is committed; a fold applies the journal to `instance_days`, `instances` and the
+/// rollups of the main file later, in large batches sorted by key.
 ///
 /// An append touches only the last pages of one table, so a group commit of hundreds of pings
 /// costs a few page writes and one fsync; the random B-tree pages of the day rows, the instance
-/// rows and the rollups are paid by the fold, once per (instance, day) of a batch instead of
-/// once per ping, and outside the acknowledgement's wait.
+/// rows and the rollups are paid by the fold, once per (instance, day) of a batch instead of once
+/// per ping, and outside the acknowledgement's wait. Two files, two writers: an append never
+/// waits for a fold (one file made every append wait behind a fold of thousands of pings:
+/// BENCHMARKS.md).
 ///
-/// Exactly once: a fold reads the oldest entries, applies them and deletes them in one
-/// transaction, so the table holds exactly the entries not yet applied (the deletion is the fold
-/// watermark, committed with the rollups). A kill at any point leaves either all of a fold or
-/// none of it. Every other write (a merge, an erasure, a purge) folds first in its own
-/// transaction, and every read folds first, so reports count every acknowledged ping.
+/// Exactly once: a fold reads entries after the fold watermark (the last sequence number applied,
+/// in the main file's `settings`), applies them and advances the watermark in one transaction of
+/// the main file, then deletes the applied entries from the journal. A kill between the two leaves
+/// applied entries in the journal, below the watermark: they are skipped and deleted by the next
+/// fold. Sequence numbers only grow (`AUTOINCREMENT`, and never below the watermark), and the
+/// journal has one writer, so entries commit in sequence order and the watermark never passes an
+/// entry not yet applied. Every other write of the main file (a merge, an erasure, a purge) folds
+/// first, and so does every read, so reports count every acknowledged ping.
 enum SQLiteJournal {
     /// Journal entries applied per fold transaction, at most.
     static let foldBatch = 50_000
 
+    /// The journal file of a database at `path`.
+    static func path(besides path: String) -> String { path + "-pings" }
+
+    /// The journal file's schema, append-only like the main file's.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-12-03-001-ping-journal") { db in
+            // Acknowledged pings (stored keys, day numbers) not yet deleted after their fold.
+            try db.execute(sql: """
+                CREATE TABLE ping_journal (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    instance_id TEXT NOT NULL,
+                    day INTEGER NOT NULL,
+                    region TEXT,
+                    received_ms INTEGER NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    /// An entry as the fold reads it.
+    struct Entry {
+        var sequence: Int64
+        var row: SQLiteDayWriter.DayRow
+    }
+
+    // MARK: The journal file
+
     /// Appends pings (stored keys and day numbers) in the caller's transaction, in order.
-    static func append(_ db: Database, _ rows: [SQLiteDayWriter.DayRow]) throws {
-        let insert = try db.cachedStatement(sql: "INSERT INTO ping_journal (instance_id, day, region, received_ms) VALUES (?, ?, ?, ?)")
+    static func append(_ journal: Database, _ rows: [SQLiteDayWriter.DayRow]) throws {
+        let insert = try journal.cachedStatement(sql: "INSERT INTO ping_journal (instance_id, day, region, received_ms) VALUES (?, ?, ?, ?)")
         for row in rows {
             try insert.execute(arguments: [row.instance, row.day, row.region, row.firstSeen])
         }
     }
 
-    /// The stored keys with a ping on `day`, folded or not.
-    static func instances(onDay day: Int, _ db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: """
-            SELECT instance_id FROM instance_days WHERE day = :day
-            UNION ALL SELECT instance_id FROM ping_journal WHERE day = :day
-            """, arguments: ["day": day])
+    /// Up to `limit` entries after `watermark`, oldest first.
+    static func entries(_ journal: Database, after watermark: Int64, limit: Int) throws -> [Entry] {
+        try Row.fetchAll(journal, sql: """
+            SELECT seq, instance_id, day, region, received_ms FROM ping_journal WHERE seq > ? ORDER BY seq LIMIT ?
+            """, arguments: [watermark, limit]).map { entry in
+            let received: Int64 = entry[4]
+            return Entry(sequence: entry[0], row: SQLiteDayWriter.DayRow(
+                instance: entry[1], day: entry[2], region: entry[3], firstSeen: received, lastSeen: received, pings: 1
+            ))
+        }
     }
 
-    /// How many entries are waiting to be folded.
-    static func length(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT count(*) FROM ping_journal") ?? 0
+    /// Entries after `watermark`: acknowledged, not yet folded.
+    static func length(_ journal: Database, after watermark: Int64) throws -> Int {
+        try Int.fetchOne(journal, sql: "SELECT count(*) FROM ping_journal WHERE seq > ?", arguments: [watermark]) ?? 0
     }
 
-    /// Applies up to `limit` of the oldest entries and deletes them, in the caller's transaction;
-    /// returns how many it applied (0 when the journal is empty).
+    /// The stored keys of the journal's entries on `day`.
+    static func instances(onDay day: Int, _ journal: Database) throws -> [String] {
+        try String.fetchAll(journal, sql: "SELECT instance_id FROM ping_journal WHERE day = ?", arguments: [day])
+    }
+
+    /// Deletes the entries the main file has applied, and keeps new sequence numbers above the
+    /// watermark (a journal file lost or replaced must not restart below it).
+    static func deleteApplied(_ journal: Database, through watermark: Int64) throws {
+        try journal.execute(sql: "DELETE FROM ping_journal WHERE seq <= ?", arguments: [watermark])
+        try journal.execute(sql: """
+            INSERT INTO sqlite_sequence (name, seq) SELECT 'ping_journal', ?
+            WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'ping_journal')
+            """, arguments: [watermark])
+        try journal.execute(sql: "UPDATE sqlite_sequence SET seq = ? WHERE name = 'ping_journal' AND seq < ?", arguments: [watermark, watermark])
+    }
+
+    // MARK: The main file
+
+    /// The last sequence number applied to the main file.
+    static func watermark(_ db: Database) throws -> Int64 {
+        try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'fold_watermark'").flatMap { Int64($0) } ?? 0
+    }
+
+    /// The stored keys of the day rows on `day`.
+    static func foldedInstances(onDay day: Int, _ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT instance_id FROM instance_days WHERE day = ?", arguments: [day])
+    }
+
+    /// Applies `entries` (read after some watermark, oldest first) to the main file in the caller's
+    /// transaction, skipping those at or below the watermark in force (another fold applied them
+    /// meanwhile), and advances the watermark; returns the new watermark and how many it applied.
     ///
     /// Pings of one (instance, day) are summed first, then the day rows are written in key order,
     /// each instance's summary folded from its pings in arrival order: the rows, the summaries and
     /// the rollups end as writing the pings one by one would leave them.
-    static func fold(_ db: Database, limit: Int = foldBatch) throws -> Int {
-        var arrivals: [SQLiteDayWriter.DayRow] = []
-        var lastSequence: Int64 = 0
-        let entries = try Row.fetchCursor(db, sql: """
-            SELECT seq, instance_id, day, region, received_ms FROM ping_journal ORDER BY seq LIMIT ?
-            """, arguments: [limit])
-        while let entry = try entries.next() {
-            lastSequence = entry[0]
-            let received: Int64 = entry[4]
-            arrivals.append(SQLiteDayWriter.DayRow(instance: entry[1], day: entry[2], region: entry[3], firstSeen: received, lastSeen: received, pings: 1))
-        }
-        guard !arrivals.isEmpty else { return 0 }
+    static func apply(_ db: Database, _ entries: [Entry]) throws -> (watermark: Int64, applied: Int) {
+        let current = try watermark(db)
+        let arrivals = entries.filter { $0.sequence > current }.map(\.row)
+        guard let last = entries.last?.sequence, last > current, !arrivals.isEmpty else { return (current, 0) }
 
         struct DayKey: Hashable {
             var instance: String
@@ -92,7 +152,10 @@ enum SQLiteJournal {
             start = end
         }
         try writer.finish()
-        try db.execute(sql: "DELETE FROM ping_journal WHERE seq <= ?", arguments: [lastSequence])
-        return arrivals.count
+        try db.execute(sql: """
+            INSERT INTO settings (name, value) VALUES ('fold_watermark', ?)
+            ON CONFLICT (name) DO UPDATE SET value = excluded.value
+            """, arguments: [String(last)])
+        return (last, arrivals.count)
     }
 }

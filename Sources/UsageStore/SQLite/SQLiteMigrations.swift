@@ -44,19 +44,8 @@ enum SQLiteMigrations {
         migrator.registerMigration("2026-11-29-004-batched-rollups") { db in
             try db.execute(sql: SQLiteRollups.migration004)
         }
-        migrator.registerMigration("2026-12-03-005-ping-journal") { db in
-            // Acknowledged pings not yet folded into instance_days and the rollups, in arrival
-            // order (see SQLiteJournal). A fold deletes the entries it applied in the transaction
-            // that applies them, so the table holds exactly the unfolded tail.
-            try db.execute(sql: """
-                CREATE TABLE ping_journal (
-                    seq INTEGER PRIMARY KEY,
-                    instance_id TEXT NOT NULL,
-                    day INTEGER NOT NULL,
-                    region TEXT,
-                    received_ms INTEGER NOT NULL
-                );
-                """)
+        migrator.registerMigration("2026-12-03-005-weeks-before-1970") { db in
+            try db.execute(sql: SQLiteRollups.migration005)
         }
         return migrator
     }

@@ -14,6 +14,8 @@ import UsageTrackingCore
 /// other write folds what is left first (``SQLiteJournal``).
 public final class SQLiteUsageStore: UsageStore {
     let pool: DatabasePool
+    /// The ping journal, a file of its own beside the database (``SQLiteJournal``).
+    let journal: DatabasePool
     /// Which instances have a ping stored on recent days, for `first_today`.
     let seen = SeenDays()
     /// Journal entries not yet folded, as this process knows them.
@@ -45,6 +47,7 @@ public final class SQLiteUsageStore: UsageStore {
         }
         self.pseudonymizer = pseudonymizer
         self.foldInterval = foldInterval
+        let journalPath = SQLiteJournal.path(besides: path)
         do {
             self.pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB opens WAL pools with synchronous=NORMAL, which can lose the last commits on a
@@ -63,10 +66,25 @@ public final class SQLiteUsageStore: UsageStore {
         } catch {
             throw StoreError("cannot open the SQLite database at \(path): \(error)")
         }
+        do {
+            journal = try DatabasePool(path: journalPath, configuration: configuration)
+            try journal.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
+            }
+            try SQLiteJournal.migrator.migrate(journal)
+        } catch {
+            throw StoreError("cannot open the ping journal of \(path) at \(journalPath): \(error)")
+        }
         self.logger = logger
         try checkPseudonymization(path: path)
         try finishInterruptedBulkLoad()
-        let length = try pool.read { db in try SQLiteJournal.length(db) }
+        // Entries a fold applied before a kill, and a journal file that restarted, are set right.
+        let watermark = try pool.read { db in try SQLiteJournal.watermark(db) }
+        let length = try journal.write { db in
+            try SQLiteJournal.deleteApplied(db, through: watermark)
+            return try SQLiteJournal.length(db, after: watermark)
+        }
         journalChanged(by: length)
     }
 
@@ -87,21 +105,21 @@ public final class SQLiteUsageStore: UsageStore {
     /// `SQLiteJournal.foldBatch`, each its own transaction; returns how many were folded.
     @discardableResult
     public func foldJournal() async throws -> Int {
-        var total = 0
-        while true {
-            let folded = try await pool.write { db in try SQLiteJournal.fold(db) }
-            if folded > 0 { journalChanged(by: -folded) }
-            total += folded
-            if folded < SQLiteJournal.foldBatch { return total }
-        }
+        try await foldJournal(limit: SQLiteJournal.foldBatch)
     }
 
-    /// Folds the whole journal in the caller's transaction (before a merge, an erasure, a purge).
-    func foldJournal(_ db: Database) throws {
+    /// ``foldJournal()`` in batches of `limit` entries.
+    func foldJournal(limit: Int) async throws -> Int {
+        var total = 0
         while true {
-            let folded = try SQLiteJournal.fold(db)
-            if folded > 0 { journalChanged(by: -folded) }
-            if folded < SQLiteJournal.foldBatch { return }
+            let watermark = try await pool.read { db in try SQLiteJournal.watermark(db) }
+            let entries = try await journal.read { db in try SQLiteJournal.entries(db, after: watermark, limit: limit) }
+            guard !entries.isEmpty else { return total }
+            let (applied, count) = try await pool.write { db in try SQLiteJournal.apply(db, entries) }
+            if count > 0 { journalChanged(by: -count) }
+            total += count
+            try await journal.write { db in try SQLiteJournal.deleteApplied(db, through: applied) }
+            if entries.count < limit { return total }
         }
     }
 
@@ -144,10 +162,13 @@ public final class SQLiteUsageStore: UsageStore {
             )
         }
         do {
-            let outcomes = try await pool.write { db in
+            let outcomes = try await journal.write { db in
                 let batchDays = Set(rows.map(\.day))
                 for day in batchDays where !self.seen.isLoaded(day) {
-                    self.seen.load(day, keys: try SQLiteJournal.instances(onDay: day, db), keeping: batchDays)
+                    // The journal first, then the day rows: an entry folded in between is in the rows.
+                    let journaled = try SQLiteJournal.instances(onDay: day, db)
+                    let folded = try self.pool.read { main in try SQLiteJournal.foldedInstances(onDay: day, main) }
+                    self.seen.load(day, keys: journaled + folded, keeping: batchDays)
                 }
                 try SQLiteJournal.append(db, rows)
                 let outcomes = rows.map { RecordOutcome(firstToday: !self.seen.contains($0.instance, on: $0.day)) }
@@ -182,9 +203,9 @@ public final class SQLiteUsageStore: UsageStore {
             )
         }
         .sortedInKeyOrder()
+        // The journal's pings first: a merge keeps the larger count, so the order matters.
+        try await foldJournal()
         return try await pool.write { db in
-            // The journal's pings first: a merge keeps the larger count, so the order matters.
-            try self.foldJournal(db)
             defer { self.seen.insert(rows.map { ($0.instance, $0.day) }) }
             if !maintainingRollups {
                 // Every batch written without the rollups marks them stale in its own transaction:
@@ -441,8 +462,8 @@ public final class SQLiteUsageStore: UsageStore {
     /// Recomputes every rollup from the rows (after a bulk load; tests compare it with the
     /// rollups the triggers kept).
     public func rebuildRollups() async throws {
+        try await foldJournal()
         try await pool.write { db in
-            try self.foldJournal(db)
             try SQLiteRollups.rebuild(db)
         }
     }
@@ -475,9 +496,13 @@ public final class SQLiteUsageStore: UsageStore {
 
     public func forget(_ instanceID: InstanceID) async throws -> Int {
         let key = self.key(instanceID)
-        let removed = try await pool.write { db in
-            try self.foldJournal(db)
+        try await foldJournal()
+        // Pings of it that arrived since the fold: erased before they are folded.
+        try await journal.write { db in
+            try db.execute(sql: "DELETE FROM ping_journal WHERE instance_id = ?", arguments: [key])
             self.seen.remove(key)
+        }
+        let removed = try await pool.write { db in
             try db.execute(sql: "DELETE FROM instance_days WHERE instance_id = ?", arguments: [key])
             var count = db.changesCount
             try db.execute(sql: "DELETE FROM instances WHERE instance_id = ?", arguments: [key])
@@ -490,8 +515,8 @@ public final class SQLiteUsageStore: UsageStore {
 
     public func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeSummary {
         let cutoff = today.advanced(by: -days)
+        try await foldJournal()
         let summary = try await pool.write { db in
-            try self.foldJournal(db)
             self.seen.clear()
             try db.execute(sql: "DELETE FROM instance_days WHERE day < ?", arguments: [cutoff.daysSinceEpoch])
             let dayRows = db.changesCount
@@ -510,16 +535,22 @@ public final class SQLiteUsageStore: UsageStore {
     /// Copies the write-ahead log into the database and truncates it to zero bytes, so page
     /// images from before a deletion do not linger in the -wal file.
     func scrubWriteAheadLog() async throws {
+        for file in [pool, journal] {
+            try await Self.truncateWriteAheadLog(of: file)
+        }
+    }
+
+    static func truncateWriteAheadLog(of file: DatabasePool) async throws {
         for attempt in 1...50 {
             do {
-                _ = try await pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+                _ = try await file.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
                 return
             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
                 // A reader still holds an old snapshot: let it finish.
                 try await Task.sleep(for: .milliseconds(20 * attempt))
             }
         }
-        throw StoreError("could not truncate the write-ahead log: readers kept it busy")
+        throw StoreError("could not truncate the write-ahead log of \(file.path): readers kept it busy")
     }
 
     /// The journal mode, `synchronous` level and WAL checkpoint settings in force, for diagnostics and tests.
