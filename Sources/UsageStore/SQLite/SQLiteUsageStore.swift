@@ -48,6 +48,9 @@ public final class SQLiteUsageStore: UsageStore {
         self.pseudonymizer = pseudonymizer
         self.foldInterval = foldInterval
         let journalPath = SQLiteJournal.path(besides: path)
+        // Both files are checked before either is opened: a refused file is left as it was.
+        try SQLiteFileCheck.check(path)
+        try SQLiteFileCheck.check(journalPath, role: "ping journal")
         do {
             self.pool = try DatabasePool(path: path, configuration: configuration)
             // GRDB opens WAL pools with synchronous=NORMAL, which can lose the last commits on a

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// A database written by the previous release (the last one before the ping journal) opens with
+/// this one, migrates, reports the same numbers that release reported, and takes new pings.
+/// The fixture and its reports come from `scripts/make-previous-release-fixture.sh`.
+@Suite struct PreviousReleaseTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/previous-release")
+
+    static func reports(_ database: String) throws -> [String] {
+        var lines: [String] = []
+        for arguments in [["--window", "1"], ["--window", "7"], ["--window", "28"],
+                          ["--report", "new"], ["--report", "churned"], ["--report", "regions"], ["--report", "retention"]] {
+            let result = try ProcessRunner.run(
+                ProcessRunner.product("usage-collector"),
+                ["stats", "--database", database, "--format", "json", "--log-level", "warning"] + arguments
+            )
+            #expect(result.exitCode == 0, "\(arguments): \(result.standardError)")
+            lines.append(result.standardOutput.trimmingCharacters(in: .newlines))
+        }
+        return lines
+    }
+
+    @Test func aDatabaseOfThePreviousReleaseReportsTheSameAndTakesNewPings() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let database = directory.path("usage.sqlite")
+        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("usage.sqlite").path, toPath: database)
+        let expected = try String(contentsOf: Self.fixtures.appendingPathComponent("reports.txt"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        #expect(expected.count == 7)
+        let reported = try Self.reports(database)
+        for (line, (got, want)) in zip(reported, expected).enumerated() {
+            #expect(got == want, "report \(line + 1)")
+        }
+        // Migrated in place: the next ping goes through the journal and is counted.
+        let before = try await LiveCollector.run(databasePath: database) { collector in
+            let before = try await collector.storedDays().reduce(0) { $0 + $1.pings }
+            #expect(try await collector.post("/v1/pings", #"{"instance_id":"i-00000001","region":"us-west-2"}"#).status == 200)
+            #expect(try await collector.storedDays().reduce(0) { $0 + $1.pings } == before + 1)
+            return before
+        }
+        #expect(before > 0)
+    }
+}
