@@ -104,6 +104,9 @@ public struct Agent {
         case .unreachable(let reason):
             logger.warning("the collector stayed unreachable; not sent", metadata: ["error": "\(reason)"])
             return .notSent(reason)
+        case .unanswered(let reason):
+            logger.warning("the collector did not answer in time; it may have stored the ping, which counts once a day however often it is sent", metadata: ["error": "\(reason)"])
+            return .notSent(reason)
         }
     }
 

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Logging
 import NIOCore
 import UsageTrackingCore
@@ -19,10 +20,14 @@ struct PingSender {
         case sent(status: Int)
         case refused(status: Int)
         case unreachable(String)
+        /// The request went out and no answer came within the deadline: the collector may have
+        /// stored it (it de-duplicates the day), the agent cannot know.
+        case unanswered(String)
     }
 
     func send(_ request: PingRequest) async -> Outcome {
         var lastFailure = "no attempt"
+        var unanswered = false
         for attempt in 1...maximumAttempts {
             var retryAfter: TimeAmount? = nil
             do {
@@ -44,6 +49,9 @@ struct PingSender {
                 default:
                     return .refused(status: response.status)
                 }
+            } catch let error as HTTPClientError where error == .deadlineExceeded {
+                lastFailure = "no answer within the attempt's time limit"
+                unanswered = true
             } catch {
                 lastFailure = "\(error)"
             }
@@ -56,7 +64,7 @@ struct PingSender {
             logger.info("retrying", metadata: ["ping.attempt": "\(attempt)", "retry.in_ms": "\(backoff.nanoseconds / 1_000_000)", "error": "\(lastFailure)"])
             try? await Task.sleep(for: .nanoseconds(backoff.nanoseconds))
         }
-        return .unreachable(lastFailure)
+        return unanswered ? .unanswered(lastFailure) : .unreachable(lastFailure)
     }
 
     /// Full jitter: a random delay up to `base × 2^(attempt-1)`.
