@@ -108,7 +108,8 @@ import UsageTrackingCore
         let result = try await AgentHarness.run(arguments, environment: [:])
         #expect(result.exitCode == 0)
         #expect(result.duration < 12)
-        #expect(result.log("the collector stayed unreachable; not sent") != nil)
+        // The request went out and nothing came back: the agent cannot tell whether it was stored.
+        #expect(result.log("the collector did not answer in time; it may have stored the ping, which counts once a day however often it is sent") != nil)
         let strict = try await AgentHarness.run(arguments + ["--strict"], environment: [:])
         #expect(strict.exitCode == 1)
     }

@@ -230,11 +230,10 @@ public final class PostgresUsageStore: UsageStore {
         var after = ""
         while true {
             let chunk = try await write("purge") { () -> (Int, Int, String?) in
-                let rows = try await client.query("""
+                let rows = try await client.rows("""
                     SELECT day_rows, instances_removed, last_id FROM usage_purge(\(cutoff.daysSinceEpoch)::integer, \(after), \(Self.purgeChunk)::integer)
                     """, logger: queryLogger)
-                for try await row in rows.decode((Int, Int, String?).self) { return row }
-                return (0, 0, nil)
+                return try rows.first?.decode((Int, Int, String?).self) ?? (0, 0, nil)
             }
             dayRows += chunk.0
             instances += chunk.1
@@ -264,8 +263,8 @@ public final class PostgresUsageStore: UsageStore {
 
     /// The one value of the one row `query` returns.
     func single<T: PostgresDecodable & Sendable>(_ type: T.Type, _ query: PostgresQuery) async throws -> T {
-        for try await value in try await client.query(query, logger: queryLogger).decode(T.self) {
-            return value
+        if let row = try await client.rows(query, logger: queryLogger).first {
+            return try row.decode(T.self)
         }
         throw StoreError("PostgreSQL returned no row for \(query.sql.prefix(40))")
     }
@@ -273,7 +272,7 @@ public final class PostgresUsageStore: UsageStore {
     /// Recomputes every rollup from the rows (tests compare it with the rollups kept per write).
     public func rebuildRollups() async throws {
         try await foldJournal()
-        try await write("rebuild rollups") { _ = try await client.query("SELECT usage_rebuild_rollups()", logger: queryLogger) }
+        try await write("rebuild rollups") { _ = try await client.rows("SELECT usage_rebuild_rollups()", logger: queryLogger) }
     }
 
     // MARK: Reads
@@ -285,13 +284,13 @@ public final class PostgresUsageStore: UsageStore {
         do {
             return try await client.withConnection { connection in
                 let reads = PostgresReads(connection: connection, logger: queryLogger)
-                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: queryLogger)
+                _ = try await connection.rows("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: queryLogger)
                 do {
                     let result = try await body(reads)
-                    try await connection.query("COMMIT", logger: queryLogger)
+                    _ = try await connection.rows("COMMIT", logger: queryLogger)
                     return result
                 } catch {
-                    _ = try? await connection.query("ROLLBACK", logger: queryLogger)
+                    _ = try? await connection.rows("ROLLBACK", logger: queryLogger)
                     throw error
                 }
             }
@@ -438,18 +437,26 @@ public final class PostgresUsageStore: UsageStore {
     public func checkReadiness() async throws {
         let client = self.client
         let logger = queryLogger
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for try await inRecovery in try await client.query("SELECT pg_is_in_recovery()", logger: logger).decode(Bool.self) where inRecovery {
-                    throw StoreError("PostgreSQL is a standby in recovery and takes no writes")
-                }
+        try await Self.within(.seconds(5), "answer") {
+            for row in try await client.rows("SELECT pg_is_in_recovery()", logger: logger) where try row.decode(Bool.self) {
+                throw StoreError("PostgreSQL is a standby in recovery and takes no writes")
             }
+        }
+    }
+
+    /// Runs `body`, or throws once `limit` has passed (cancelling it, and waiting for it to end).
+    static func within<T: Sendable>(_ limit: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
             group.addTask {
-                try await Task.sleep(for: .seconds(5))
-                throw StoreError("PostgreSQL did not answer within 5 s")
+                try await Task.sleep(for: limit)
+                return nil
             }
             defer { group.cancelAll() }
-            try await group.next()
+            guard let result = try await group.next(), let value = result else {
+                throw StoreError("PostgreSQL did not \(what) within \(limit)")
+            }
+            return value
         }
     }
 }
@@ -462,7 +469,7 @@ struct PostgresReads {
     /// Every row of `query`, decoded as `type` (a column type or a tuple of them).
     func rows<each Column: PostgresDecodable>(_ type: (repeat each Column).Type, _ query: PostgresQuery) async throws -> [(repeat each Column)] {
         var result: [(repeat each Column)] = []
-        for try await row in try await connection.query(query, logger: logger) {
+        for row in try await connection.rows(query, logger: logger) {
             result.append(try row.decode((repeat each Column).self))
         }
         return result
