@@ -13,7 +13,7 @@ public func buildApplication<Store: UsageStore>(
     configuration: CollectorConfiguration,
     store: Store
 ) -> some ApplicationProtocol {
-    let committer = GroupCommitter(store: store, logger: configuration.logger)
+    let committer = GroupCommitter(store: store, maximumQueued: configuration.maximumQueuedPings, logger: configuration.logger)
     let router = buildRouter(configuration: configuration, store: store, committer: committer)
     // The store's own services (a connection pool) start first and stop last.
     var services: [any Service] = store.services + [committer]

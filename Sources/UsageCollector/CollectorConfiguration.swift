@@ -26,6 +26,8 @@ public struct CollectorConfiguration: Sendable {
     public var trustProxy = false
     /// The most connections served at once; more wait in the listen backlog.
     public var maximumConnections = 2048
+    /// The most pings waiting for a commit at once; more get 429 `overloaded` with `Retry-After`.
+    public var maximumQueuedPings = 1024
     /// Seconds a client has to send a whole request (headers and body).
     public var requestTimeoutSeconds: Int64 = 10
     /// The most bytes of header fields (and target) a request may have: 431 beyond.
@@ -69,8 +71,8 @@ public struct CollectorConfiguration: Sendable {
         if rateLimit < 0 || rateBurst < 1 {
             throw ConfigurationError("--rate-limit must be 0 (off) or more, and --rate-burst at least 1")
         }
-        if maximumConnections < 1 || requestTimeoutSeconds < 1 {
-            throw ConfigurationError("--max-connections and --request-timeout must be at least 1")
+        if maximumConnections < 1 || requestTimeoutSeconds < 1 || maximumQueuedPings < 1 {
+            throw ConfigurationError("--max-connections, --request-timeout and --max-queued-pings must be at least 1")
         }
     }
 

@@ -20,6 +20,8 @@ public final class GroupCommitter<Store: UsageStore>: Service {
 
     let store: Store
     let maximumBatchSize: Int
+    /// Pings that may wait for a commit at once; more are refused with ``Overloaded``.
+    let maximumQueued: Int
     let logger: Logger
     let state = Mutex(State())
     let wakeUps: AsyncStream<Void>
@@ -27,12 +29,23 @@ public final class GroupCommitter<Store: UsageStore>: Service {
     let batchSizes = Recorder(label: "usage_commit_batch_size", aggregate: true)
     let commitDurations = Timer(label: "usage_commit_duration_seconds")
 
+    /// Thrown by ``record(_:)`` when `maximumQueued` pings already wait: the store is behind,
+    /// and the client is better told to come back than kept waiting.
+    public struct Overloaded: Error, CustomStringConvertible {
+        public var description: String { "too many pings wait for a commit" }
+    }
+
+    /// What became of a ping handed to ``record(_:)``.
+    enum Admission { case queued, shuttingDown, full }
+
     /// - Parameters:
     ///   - store: where batches are written.
     ///   - maximumBatchSize: the most pings in one transaction.
-    public init(store: Store, maximumBatchSize: Int = 512, logger: Logger) {
+    ///   - maximumQueued: the most pings waiting for a commit; more are refused (``Overloaded``).
+    public init(store: Store, maximumBatchSize: Int = 512, maximumQueued: Int = 1024, logger: Logger) {
         self.store = store
         self.maximumBatchSize = maximumBatchSize
+        self.maximumQueued = maximumQueued
         self.logger = logger
         (self.wakeUps, self.wakeUpContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -40,15 +53,16 @@ public final class GroupCommitter<Store: UsageStore>: Service {
     /// Queues a ping for the next transaction and returns once that transaction has committed.
     public func record(_ ping: Ping) async throws -> RecordOutcome {
         try await withCheckedThrowingContinuation { (waiter: Waiter) in
-            let accepted = state.withLock { state in
-                guard state.isAccepting else { return false }
+            let admission = state.withLock { state -> Admission in
+                guard state.isAccepting else { return .shuttingDown }
+                guard state.queue.count < maximumQueued else { return .full }
                 state.queue.append((ping, waiter))
-                return true
+                return .queued
             }
-            if accepted {
-                wakeUpContinuation.yield()
-            } else {
-                waiter.resume(throwing: StoreError.shutDown)
+            switch admission {
+            case .queued: wakeUpContinuation.yield()
+            case .shuttingDown: waiter.resume(throwing: StoreError.shutDown)
+            case .full: waiter.resume(throwing: Overloaded())
             }
         }
     }

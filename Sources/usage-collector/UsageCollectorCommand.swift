@@ -147,6 +147,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a client has to send a whole request. Default: 10")
     var requestTimeout: Int64 = 10
 
+    @Option(help: "Pings that may wait for a commit at once; more get 429 overloaded with Retry-After. Env: USAGE_MAX_QUEUED_PINGS. Default: 1024")
+    var maxQueuedPings: Int?
+
     @OptionGroup var store: StoreOptions
 
     func validate() throws {
@@ -198,6 +201,7 @@ struct Serve: AsyncParsableCommand {
         configuration.trustProxy = trustProxy
         configuration.maximumConnections = maxConnections
         configuration.requestTimeoutSeconds = requestTimeout
+        if let queued = try Self.integer(maxQueuedPings, environment: "USAGE_MAX_QUEUED_PINGS") { configuration.maximumQueuedPings = queued }
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]

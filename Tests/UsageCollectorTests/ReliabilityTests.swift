@@ -204,6 +204,38 @@ import UsageTrackingCore
         }
     }
 
+    /// Beyond what the store commits in a moment, pings are refused with 429 `overloaded` and a
+    /// spread `Retry-After`, never a 5xx, and a refused ping is not stored.
+    @Test func moreWaitingPingsThanTheCollectorHoldsGet429Overloaded() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await LiveCollector.run(databasePath: directory.path("usage.sqlite"), configure: { $0.rateLimit = 0; $0.maximumQueuedPings = 1 }) { collector in
+            // 64 clients at once, 400 pings with distinct IDs.
+            var replies: [Int: LiveCollector.Reply] = [:]
+            try await withThrowingTaskGroup(of: (Int, LiveCollector.Reply).self) { group in
+                for n in 0..<400 {
+                    if n >= 64, let (done, reply) = try await group.next() { replies[done] = reply }
+                    group.addTask {
+                        (n, try await collector.post("/v1/pings", #"{"instance_id":"i-\#(String(format: "%08x", n))","region":"us-west-2"}"#))
+                    }
+                }
+                for try await (done, reply) in group { replies[done] = reply }
+            }
+            #expect(replies.count == 400)
+            let refused = replies.values.filter { $0.status != 200 }
+            #expect(!refused.isEmpty, "with room for one waiting ping, some found the queue full")
+            for reply in refused {
+                #expect(reply.status == 429)
+                #expect(reply.json["error"] as? String == "overloaded")
+                #expect(reply.headers["Retry-After"].first.flatMap(Int.init).map { (2...10).contains($0) } == true)
+            }
+            // Exactly the acknowledged pings are stored, each once.
+            let acknowledged = replies.filter { $0.value.status == 200 }.count
+            #expect(try await collector.storedDays().reduce(0) { $0 + $1.pings } == acknowledged)
+            #expect(try await collector.storedDays().map(\.new).reduce(0, +) == acknowledged)
+        }
+    }
+
     @Test func behindATrustedProxyEachForwardedAddressHasItsOwnBucket() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

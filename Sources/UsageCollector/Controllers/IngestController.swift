@@ -79,11 +79,22 @@ struct IngestController<Store: UsageStore> {
 
     /// Seconds a client is asked to wait when the store cannot write.
     static var retryAfterSeconds: Int { 5 }
+    /// Seconds a client is asked to wait when too many pings wait for a commit.
+    static var overloadRetryAfterSeconds: ClosedRange<Int> { 2...10 }
 
     func record(_ ping: Ping) async throws -> Response {
         let outcome: RecordOutcome
         do {
             outcome = try await committer.record(ping)
+        } catch is GroupCommitter<Store>.Overloaded {
+            // More pings wait than the store commits in a moment: nothing was stored, and the
+            // agent comes back after the wait (spread, so a burst does not return as one).
+            metrics.rejected(reason: "overloaded")
+            throw APIError(
+                .tooManyRequests, code: "overloaded",
+                detail: "The collector has more pings waiting than it can store right now; nothing was stored. Try again later.",
+                headers: [.retryAfter: String(Int.random(in: Self.overloadRetryAfterSeconds))]
+            )
         } catch {
             // A full disk, a database that cannot write or is shutting down: nothing was stored
             // (the group committer logged why); the agent retries after the wait.
