@@ -31,8 +31,11 @@ struct SmallResponse: Sendable {
 /// One AsyncHTTPClient with short timeouts, no redirects and no retries of its own.
 final class EndpointClient: Sendable {
     let client: HTTPClient
+    /// The most a connection may take: an attempt that ran longer had its request on the wire.
+    let connectTimeout: TimeAmount
 
     init(tls: TLSConfiguration? = nil, proxy: ProxySettings.Server? = nil, connectTimeout: TimeAmount = .seconds(1), readTimeout: TimeAmount = .seconds(2)) {
+        self.connectTimeout = connectTimeout
         var configuration = HTTPClient.Configuration()
         configuration.tlsConfiguration = tls ?? .makeClientConfiguration()
         configuration.redirectConfiguration = .disallow

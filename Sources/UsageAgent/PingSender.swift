@@ -27,9 +27,12 @@ struct PingSender {
 
     func send(_ request: PingRequest) async -> Outcome {
         var lastFailure = "no attempt"
+        // Whether the last attempt's request went out and no answer came in time.
         var unanswered = false
         for attempt in 1...maximumAttempts {
             var retryAfter: TimeAmount? = nil
+            unanswered = false
+            let started = NIODeadline.now()
             do {
                 let response = try await client.send(
                     method: request.method, url: request.url,
@@ -49,7 +52,9 @@ struct PingSender {
                 default:
                     return .refused(status: response.status)
                 }
-            } catch let error as HTTPClientError where error == .deadlineExceeded {
+            } catch let error as HTTPClientError where (error == .deadlineExceeded || error == .readTimeout)
+                && NIODeadline.now() - started > client.connectTimeout {
+                // Longer than a connection may take: the request was sent, the answer did not come.
                 lastFailure = "no answer within the attempt's time limit"
                 unanswered = true
             } catch {

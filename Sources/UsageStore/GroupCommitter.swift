@@ -51,11 +51,13 @@ public final class GroupCommitter<Store: UsageStore>: Service {
     }
 
     /// Queues a ping for the next transaction and returns once that transaction has committed.
-    public func record(_ ping: Ping) async throws -> RecordOutcome {
+    /// With `mayShed` (the default), a ping that finds `maximumQueued` pings waiting is refused
+    /// with ``Overloaded``; without, it waits its turn.
+    public func record(_ ping: Ping, mayShed: Bool = true) async throws -> RecordOutcome {
         try await withCheckedThrowingContinuation { (waiter: Waiter) in
             let admission = state.withLock { state -> Admission in
                 guard state.isAccepting else { return .shuttingDown }
-                guard state.queue.count < maximumQueued else { return .full }
+                guard !mayShed || state.queue.count < maximumQueued else { return .full }
                 state.queue.append((ping, waiter))
                 return .queued
             }

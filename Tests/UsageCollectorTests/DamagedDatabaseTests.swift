@@ -41,7 +41,7 @@ import TestSupport
                 ProcessRunner.product("usage-collector"),
                 command + ["--database", database, "--log-level", "warning"], timeout: 30
             )
-            #expect(result.exitCode != 0, "\(command[0]) exited 0", sourceLocation: sourceLocation)
+            #expect(result.exitCode == 1, "\(command[0]) exited \(result.exitCode)", sourceLocation: sourceLocation)
             let lines = result.standardError.split(separator: "\n").filter { $0.hasPrefix("usage-collector: ") }
             #expect(lines.count == 1, "\(command[0]): \(result.standardError)", sourceLocation: sourceLocation)
             let line = lines.first.map(String.init) ?? ""

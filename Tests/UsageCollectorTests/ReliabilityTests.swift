@@ -210,7 +210,7 @@ import UsageTrackingCore
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try await LiveCollector.run(databasePath: directory.path("usage.sqlite"), configure: { $0.rateLimit = 0; $0.maximumQueuedPings = 1 }) { collector in
-            // 64 clients at once, 400 pings with distinct IDs.
+            // 400 pings with distinct IDs, 64 at a time (over the client's 8 connections).
             var replies: [Int: LiveCollector.Reply] = [:]
             try await withThrowingTaskGroup(of: (Int, LiveCollector.Reply).self) { group in
                 for n in 0..<400 {
@@ -233,6 +233,21 @@ import UsageTrackingCore
             let acknowledged = replies.filter { $0.value.status == 200 }.count
             #expect(try await collector.storedDays().reduce(0) { $0 + $1.pings } == acknowledged)
             #expect(try await collector.storedDays().map(\.new).reduce(0, +) == acknowledged)
+
+            // The original distribution's one-shot GET is never shed: its client does not retry.
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                var statuses: [Int] = []
+                for n in 0..<200 {
+                    if n >= 64, let status = try await group.next() { statuses.append(status) }
+                    group.addTask {
+                        let id = "i-\(String(format: "%08x", 0x1000 + n))"
+                        return try await collector.get("/instance-\(id).log?x-instance-id=\(id)").status
+                    }
+                }
+                for try await status in group { statuses.append(status) }
+                return statuses
+            }
+            #expect(statuses.count == 200 && statuses.allSatisfy { $0 == 200 })
         }
     }
 

@@ -54,7 +54,9 @@ struct IngestController<Store: UsageStore> {
             metrics.rejected(reason: error.code)
             throw APIError(error)
         }
-        return try await record(ping)
+        // The original distribution's client is a one-shot curl that never retries: a 429 would
+        // lose its day, so its pings wait instead (the connection limit bounds how many).
+        return try await record(ping, mayShed: false)
     }
 
     /// Validates the original request shape into a ping.
@@ -82,10 +84,10 @@ struct IngestController<Store: UsageStore> {
     /// Seconds a client is asked to wait when too many pings wait for a commit.
     static var overloadRetryAfterSeconds: ClosedRange<Int> { 2...10 }
 
-    func record(_ ping: Ping) async throws -> Response {
+    func record(_ ping: Ping, mayShed: Bool = true) async throws -> Response {
         let outcome: RecordOutcome
         do {
-            outcome = try await committer.record(ping)
+            outcome = try await committer.record(ping, mayShed: mayShed)
         } catch is GroupCommitter<Store>.Overloaded {
             // More pings wait than the store commits in a moment: nothing was stored, and the
             // agent comes back after the wait (spread, so a burst does not return as one).

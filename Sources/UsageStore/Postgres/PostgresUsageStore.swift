@@ -26,6 +26,9 @@ public final class PostgresUsageStore: UsageStore {
 
     /// Instances per purge transaction: a purge holds the locks of this many instances at a time.
     static let purgeChunk = 5_000
+    /// The longest a journal append may wait (for a connection, or for the server) before its
+    /// pings get a 503: below the agent's 10 s per attempt, so the agent hears why and retries.
+    static let recordLimit: Duration = .seconds(5)
     /// Time between the journal folder's folds.
     let foldInterval: Duration
 
@@ -176,10 +179,14 @@ public final class PostgresUsageStore: UsageStore {
         // PostgresNIO binds no arrays of optionals: the empty string stands for "no region".
         let regions = pings.map { $0.region?.code ?? "" }
         let times = pings.map(\.receivedAtMilliseconds)
-        let firstToday = try await write("record") {
-            try await single([Bool].self, """
-                SELECT usage_journal_append(\(ids)::text[], \(days)::integer[], \(regions)::text[], \(times)::bigint[])
-                """)
+        // Bounded: while the server is down, the pool holds a query until it can connect; the
+        // pings then get a 503 after this long instead of waiting as long as the outage.
+        let firstToday = try await Self.within(Self.recordLimit, "take the pings") { [self] in
+            try await write("record") {
+                try await single([Bool].self, """
+                    SELECT usage_journal_append(\(ids)::text[], \(days)::integer[], \(regions)::text[], \(times)::bigint[])
+                    """)
+            }
         }
         guard firstToday.count == pings.count else {
             throw StoreError("PostgreSQL record returned \(firstToday.count) outcomes for \(pings.count) pings")

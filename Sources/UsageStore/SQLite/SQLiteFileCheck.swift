@@ -18,15 +18,21 @@ enum SQLiteFileCheck {
         }
         // access(2) answers EROFS for a read-only mount even to root, unlike the permission bits.
         guard access(folder, W_OK) == 0 else {
-            throw StoreError("cannot open the SQLite \(role) \(path): the folder \(folder) is not writable (\(Self.reason(errno))); the collector writes the database and its -wal, -shm and -pings files there: mount it read-write or point --database at a writable folder")
+            let code = errno
+            throw StoreError("cannot open the SQLite \(role) \(path): the folder \(folder) is not writable (\(Self.reason(code))); the collector writes the database and its -wal, -shm and -pings files there: mount it read-write or point --database at a writable folder")
         }
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return }
         guard !isFolder.boolValue else {
             throw StoreError("cannot open the SQLite \(role) \(path): it is a folder, not a file; point --database at a file inside it (for example \(path)/usage.sqlite)")
         }
         guard access(path, R_OK | W_OK) == 0 else {
-            throw StoreError("cannot open the SQLite \(role) \(path): it is not writable (\(Self.reason(errno))); the collector writes to it: make it writable by the collector's user, or mount its volume read-write")
+            let code = errno
+            throw StoreError("cannot open the SQLite \(role) \(path): it is not writable (\(Self.reason(code))); the collector writes to it: make it writable by the collector's user, or mount its volume read-write")
         }
+        // Beside a log, a shared-memory index or a rollback journal, the file may be mid-checkpoint
+        // or in use by another process: its size is then not compared with its header. Looked at
+        // before the header is read, so a checkpoint between the two cannot look like damage.
+        let inUse = ["-wal", "-shm", "-journal"].contains { FileManager.default.fileExists(atPath: path + $0) }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw StoreError("cannot open the SQLite \(role) \(path): it cannot be read")
         }
@@ -50,15 +56,13 @@ enum SQLiteFileCheck {
             throw StoreError("\(damaged) (its header gives a page size of \(pageSize) bytes); \(advice)")
         }
         // The page count in the header is valid when its version-valid-for number equals the
-        // change counter. A write-ahead log beside the file may hold pages not yet copied into
-        // it, so the size is compared only when there is none.
+        // change counter.
         let pageCount = bigEndian(28, 4)
         let headerCountValid = bigEndian(92, 4) == bigEndian(24, 4)
-        let log = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-        if headerCountValid, pageCount > 0, log == 0, size < pageCount * pageSize {
+        if headerCountValid, pageCount > 0, !inUse, size < pageCount * pageSize {
             throw StoreError("\(damaged): truncated, its header counts \(pageCount) pages of \(pageSize) bytes (\(pageCount * pageSize) bytes) and the file holds \(size); \(advice)")
         }
-        if log == 0, size % pageSize != 0 {
+        if !inUse, size % pageSize != 0 {
             throw StoreError("\(damaged): its size, \(size) bytes, is not a whole number of \(pageSize)-byte pages; \(advice)")
         }
     }
