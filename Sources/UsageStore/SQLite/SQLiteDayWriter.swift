@@ -80,16 +80,16 @@ struct SQLiteDayWriter {
 
     /// Writes one row: the instance's summary, then the day row, and notes the rollups' change.
     mutating func write(_ row: DayRow, _ combine: Combine) throws -> (Outcome, pings: Int) {
-        let firstDay = try writeInstance(row.instance, days: [row][...])
-        return try writeDay(row, combine, firstDay: firstDay)
+        let (firstDay, isNew) = try writeInstance(row.instance, days: [row][...])
+        return try writeDay(row, combine, firstDay: firstDay, alone: isNew)
     }
 
     /// Writes rows of one instance, sorted by day: the instance's summary once, then each day row.
     /// The same as writing them one by one, with one instance read and write instead of one per row.
     mutating func write(instanceRows rows: ArraySlice<DayRow>, _ combine: Combine) throws -> [(Outcome, pings: Int)] {
         guard let first = rows.first else { return [] }
-        let firstDay = try writeInstance(first.instance, days: rows)
-        return try rows.map { try writeDay($0, combine, firstDay: firstDay) }
+        let (firstDay, isNew) = try writeInstance(first.instance, days: rows)
+        return try rows.indices.map { try writeDay(rows[$0], combine, firstDay: firstDay, alone: isNew && $0 == rows.startIndex) }
     }
 
     /// Writes rows of one instance, sorted by day and summed per day, with the instance's summary
@@ -97,14 +97,15 @@ struct SQLiteDayWriter {
     /// pings one by one (a journal fold).
     mutating func write(instanceRows rows: ArraySlice<DayRow>, arrivals: ArraySlice<DayRow>, _ combine: Combine) throws -> [(Outcome, pings: Int)] {
         guard let first = rows.first else { return [] }
-        let firstDay = try writeInstance(first.instance, days: arrivals)
-        return try rows.map { try writeDay($0, combine, firstDay: firstDay) }
+        let (firstDay, isNew) = try writeInstance(first.instance, days: arrivals)
+        return try rows.indices.map { try writeDay(rows[$0], combine, firstDay: firstDay, alone: isNew && $0 == rows.startIndex) }
     }
 
     /// Folds days, in the order given, into the instance's summary as writing them one by one would: the first
     /// and last day, and the region: a day at or after the last one sets it if it names one, an
-    /// earlier day only fills in an unknown one. Writes the summary if it changed; returns the first day.
-    func writeInstance(_ instance: String, days: ArraySlice<DayRow>) throws -> Int {
+    /// earlier day only fills in an unknown one. Writes the summary if it changed; returns the first
+    /// day, and whether the instance is new (then it has no day row stored yet).
+    func writeInstance(_ instance: String, days: ArraySlice<DayRow>) throws -> (first: Int, isNew: Bool) {
         var remaining = days
         let stored = try Row.fetchOne(selectInstance, arguments: [instance])
         var first: Int, last: Int, region: String?
@@ -129,15 +130,17 @@ struct SQLiteDayWriter {
         } else if (first, last, region) != before {
             try updateInstance.execute(arguments: [first, last, region, instance])
         }
-        return first
+        return (first, stored == nil)
     }
 
     /// Writes one day row of an instance whose summary is written, and notes the rollups' change.
-    mutating func writeDay(_ row: DayRow, _ combine: Combine, firstDay: Int) throws -> (Outcome, pings: Int) {
+    /// `alone`: the instance has no other day row (its first row, just after its summary was
+    /// created), so there are no neighbouring days to look up.
+    mutating func writeDay(_ row: DayRow, _ combine: Combine, firstDay: Int, alone: Bool = false) throws -> (Outcome, pings: Int) {
         try insertDay.execute(arguments: [row.instance, row.day, row.region, row.firstSeen, row.lastSeen, row.pings])
         if db.changesCount == 1 {
             if maintainsRollups {
-                let around = try self.around(row.instance, day: row.day, region: row.region)
+                let around = alone ? Around.none : try self.around(row.instance, day: row.day, region: row.region)
                 changes.membership(day: row.day, scope: "*", pings: row.pings, previous: around.previous, next: around.next, sign: 1)
                 changes.membership(day: row.day, scope: RollupChanges.scope(row.region), pings: row.pings,
                                    previous: around.previousInRegion, next: around.nextInRegion, sign: 1)
@@ -191,6 +194,9 @@ struct SQLiteDayWriter {
         var previousInRegion: Int?
         var nextInRegion: Int?
         var otherDayInWeek: Bool
+
+        /// No other day at all.
+        static let none = Around(previous: nil, next: nil, previousInRegion: nil, nextInRegion: nil, otherDayInWeek: false)
     }
 
     /// The instance's neighbouring days of `day`, not counting `day` itself.
