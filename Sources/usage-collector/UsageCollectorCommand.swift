@@ -32,6 +32,9 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "File holding a key (16+ bytes): instance IDs are stored as HMAC-SHA256(key, ID). Env: USAGE_PSEUDONYMIZE_KEY_FILE")
     var pseudonymizeKeyFile: String?
 
+    @Option(help: "PostgreSQL: seconds to keep trying to connect at start (the database may start after the collector), 0 to fail at once. Env: USAGE_WAIT_FOR_DATABASE_SECONDS. Default: 0")
+    var waitForDatabase: Int?
+
     @Option(help: "Milliseconds between folds of SQLite's ping journal into the day rows and rollups (reports fold what is left first). Env: USAGE_FOLD_INTERVAL_MS. Default: 250")
     var foldIntervalMs: Int?
 
@@ -58,8 +61,12 @@ struct StoreOptions: ParsableArguments {
             let pseudonymizer = try keyFile.map { try Pseudonymizer(keyFile: $0) }
             if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
                 // Migrated here, before anything serves: collectors starting together take turns.
+                let waitText = waitForDatabase.map(String.init) ?? Environment.value("USAGE_WAIT_FOR_DATABASE_SECONDS") ?? "0"
+                guard let wait = Int(waitText), (0...86_400).contains(wait) else {
+                    throw ArgumentParser.ValidationError("--wait-for-database must be a whole number of seconds from 0 to 86400; got \(waitText)")
+                }
                 let store = try PostgresUsageStore(url: database, pseudonymizer: pseudonymizer, logger: logger)
-                try await store.migrate()
+                try await store.migrate(waitingUpTo: .seconds(wait))
                 return store
             }
             let intervalText = foldIntervalMs.map(String.init) ?? Environment.value("USAGE_FOLD_INTERVAL_MS") ?? "250"

@@ -150,4 +150,29 @@ struct PostgresRestartTests {
             throw error
         }
     }
+
+    /// A collector that starts before its database waits for it with `--wait-for-database`,
+    /// logging each try, then serves; without the flag it exits 1 at once with a clear error.
+    @Test func aCollectorStartedBeforeItsDatabaseWaitsForIt() async throws {
+        let server = try await PrivatePostgresServer.start()
+        defer { server.remove() }
+        try await server.stop(mode: "fast")
+        var environment = ProcessInfo.processInfo.environment
+        environment["USAGE_LOG_LEVEL"] = "warning"
+        let refused = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["stats", "--database", server.url], environment: environment, timeout: 60)
+        #expect(refused.exitCode == 1)
+        #expect(refused.standardError.contains("cannot connect to PostgreSQL at \(server.url)"), "\(refused.standardError)")
+
+        let port = try ExternalTools.freePort()
+        let collector = try BackgroundProcess(ProcessRunner.product("usage-collector"),
+                                              ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--database", server.url, "--wait-for-database", "120"],
+                                              environment: environment)
+        defer { collector.stop() }
+        try await Task.sleep(for: .seconds(3))
+        #expect(collector.isRunning, "it waits: \(collector.output)")
+        #expect(collector.output.contains("cannot connect to PostgreSQL yet; trying again"))
+        try await server.start()
+        try await ScaleOutTests.waitUntilReady(port: port, collector: collector)
+        #expect(await PingLoad().send(1, port: port) == 200)
+    }
 }

@@ -81,12 +81,27 @@ public final class PostgresUsageStore: UsageStore {
     ///
     /// Needs no running pool. Throws a ``StoreError`` that says what is wrong: an unreachable
     /// server, a refused password, a database that does not exist.
-    public func migrate() async throws {
+    ///
+    /// With `waitingUpTo`, a server that cannot be reached yet (not started, starting up) is
+    /// tried again with a growing pause (1 s, 2 s, 4 s, then every 8 s) until that much time has
+    /// passed; other errors end the wait at once.
+    public func migrate(waitingUpTo limit: Duration = .zero) async throws {
         let connection: PostgresConnection
-        do {
-            connection = try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 0, logger: queryLogger)
-        } catch {
-            throw StoreError("cannot connect to PostgreSQL at \(url): \(PostgresErrors.describe(error))")
+        let deadline = ContinuousClock.now + limit
+        var pause = Duration.seconds(1)
+        while true {
+            do {
+                connection = try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 0, logger: queryLogger)
+                break
+            } catch {
+                let reason = PostgresErrors.describe(error)
+                guard ContinuousClock.now + pause < deadline else {
+                    throw StoreError("cannot connect to PostgreSQL at \(url): \(reason)")
+                }
+                logger.warning("cannot connect to PostgreSQL yet; trying again", metadata: ["error": "\(reason)", "retry.in_s": "\(pause.components.seconds)"])
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(8))
+            }
         }
         do {
             try await migrate(on: connection)
