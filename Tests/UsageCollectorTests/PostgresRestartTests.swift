@@ -51,6 +51,10 @@ struct PostgresRestartTests {
         var acknowledged: Int { outcomes.withLock { $0.values.filter { $0 == 200 }.count } }
     }
 
+    /// The collectors' whole environment: nothing from this process's (a full copy of it handed
+    /// to a launch was under suspicion in a crash inside Foundation's `Process.run()`).
+    static let environment = ["PATH": "/usr/bin:/bin", "USAGE_LOG_LEVEL": "warning"]
+
     static func instanceID(_ n: Int) -> String {
         let hex = String(n, radix: 16)
         return "i-" + String(repeating: "0", count: 17 - hex.count) + hex
@@ -88,8 +92,7 @@ struct PostgresRestartTests {
         let server = try await PrivatePostgresServer.start()
         defer { server.remove() }
         let ports = [try ExternalTools.freePort(), try ExternalTools.freePort()]
-        var environment = ProcessInfo.processInfo.environment
-        environment["USAGE_LOG_LEVEL"] = "warning"
+        let environment = Self.environment
         let collectors = try ports.map { port in
             try BackgroundProcess(ProcessRunner.product("usage-collector"),
                                   ["serve", "--host", "127.0.0.1", "--port", "\(port)", "--rate-limit", "0", "--database", server.url], environment: environment)
@@ -157,8 +160,7 @@ struct PostgresRestartTests {
         let server = try await PrivatePostgresServer.start()
         defer { server.remove() }
         try await server.stop(mode: "fast")
-        var environment = ProcessInfo.processInfo.environment
-        environment["USAGE_LOG_LEVEL"] = "warning"
+        let environment = Self.environment
         let refused = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["stats", "--database", server.url], environment: environment, timeout: 60)
         #expect(refused.exitCode == 1)
         #expect(refused.standardError.contains("cannot connect to PostgreSQL at \(server.url)"), "\(refused.standardError)")
