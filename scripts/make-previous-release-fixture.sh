@@ -6,7 +6,8 @@
 #   2. serves on 127.0.0.1 and takes live pings over HTTP (the previous write path: rows and
 #      rollups in the acknowledged transaction), some on the instances already imported,
 #   3. prints every report with `stats --format json`, as that release computed them.
-# Writes Fixtures/previous-release/usage.sqlite (checkpointed, no -wal) and reports.txt.
+# Writes Fixtures/previous-release/usage.sql (the database as `sqlite3 .dump` prints it: text,
+# reviewable, no binary in git; the test restores it into a file) and reports.txt.
 #
 #   scripts/make-previous-release-fixture.sh [REVISION]
 set -euo pipefail
@@ -47,9 +48,7 @@ kill -TERM "$COLLECTOR_PID"; wait "$COLLECTOR_PID" || true; COLLECTOR_PID=""
     for window in 1 7 28; do "$BIN" stats --database "$DB" --format json --window "$window" --log-level warning; done
     for report in new churned regions retention; do "$BIN" stats --database "$DB" --format json --report "$report" --log-level warning; done
 } > "$WORK/reports.txt"
-sqlite3 "$DB" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
-rm -f "$DB-wal" "$DB-shm"
 mkdir -p "$OUT"
-cp "$DB" "$OUT/usage.sqlite"
+sqlite3 "$DB" .dump > "$OUT/usage.sql"
 cp "$WORK/reports.txt" "$OUT/reports.txt"
-echo "wrote $OUT/usage.sqlite ($(stat -c %s "$OUT/usage.sqlite") bytes) and reports.txt, by usage-collector at $REVISION" >&2
+echo "wrote $OUT/usage.sql ($(stat -c %s "$OUT/usage.sql") bytes) and reports.txt, by usage-collector at $REVISION" >&2

@@ -4,7 +4,8 @@ import TestSupport
 
 /// A database written by the previous release (the last one before the ping journal) opens with
 /// this one, migrates, reports the same numbers that release reported, and takes new pings.
-/// The fixture and its reports come from `scripts/make-previous-release-fixture.sh`.
+/// The fixture (the database as `sqlite3 .dump` prints it) and its reports come from
+/// `scripts/make-previous-release-fixture.sh`; the test restores the dump into a file.
 @Suite struct PreviousReleaseTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/previous-release")
 
@@ -26,7 +27,9 @@ import TestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let database = directory.path("usage.sqlite")
-        try FileManager.default.copyItem(atPath: Self.fixtures.appendingPathComponent("usage.sqlite").path, toPath: database)
+        let sqlite3 = try #require(ExternalTools.path("sqlite3"), "the sqlite3 command restores the fixture (apt-get install sqlite3; .ci/run does)")
+        let restored = try ProcessRunner.run(sqlite3, [database, ".read \(Self.fixtures.appendingPathComponent("usage.sql").path)"])
+        try #require(restored.exitCode == 0, "\(restored.standardError)")
         let expected = try String(contentsOf: Self.fixtures.appendingPathComponent("reports.txt"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
         #expect(expected.count == 7)
