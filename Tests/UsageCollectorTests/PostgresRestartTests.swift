@@ -40,7 +40,7 @@ struct PostgresRestartTests {
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/pings")
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: #"{"instance_id":"\#(PostgresRestartTests.instanceID(n))","region":"us-west-2"}"#))
+            request.body = .bytes(ByteBuffer(string: #"{"instance_id":"\#(ScaleOutTests.instanceID(n))","region":"us-west-2"}"#))
             guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(20)) else { return 0 }
             _ = try? await response.body.collect(upTo: 1 << 16)
             let status = Int(response.status.code)
@@ -54,11 +54,6 @@ struct PostgresRestartTests {
     /// The collectors' whole environment: nothing from this process's (a full copy of it handed
     /// to a launch was under suspicion in a crash inside Foundation's `Process.run()`).
     static let environment = ["PATH": "/usr/bin:/bin", "USAGE_LOG_LEVEL": "warning"]
-
-    static func instanceID(_ n: Int) -> String {
-        let hex = String(n, radix: 16)
-        return "i-" + String(repeating: "0", count: 17 - hex.count) + hex
-    }
 
     static func readiness(port: Int) async -> Int {
         let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz")
@@ -134,10 +129,10 @@ struct PostgresRestartTests {
                 stored[instance, default: 0] += pings
             }
             let outcomes = load.outcomes.withLock { $0 }
-            let acknowledged = outcomes.filter { $0.value == 200 }.map { Self.instanceID($0.key) }
+            let acknowledged = outcomes.filter { $0.value == 200 }.map { ScaleOutTests.instanceID($0.key) }
             let refused = outcomes.filter { $0.value != 200 }
             let lost = acknowledged.filter { stored[$0] == nil }
-            let counted = Set(outcomes.keys.map(Self.instanceID))
+            let counted = Set(outcomes.keys.map(ScaleOutTests.instanceID))
             print("PostgresRestartTests: \(outcomes.count) pings sent, \(acknowledged.count) acknowledged, \(stored.count) stored, \(lost.count) lost, \(stored.values.filter { $0 > 1 }.count) stored twice, \(refused.count) refused (statuses \(Set(refused.values).sorted())), \(acknowledgedWhileDown) acknowledged while the server was down; ready again after: fast restart \(recoveries["fast"] ?? -1) s, immediate \(recoveries["immediate"] ?? -1) s, outage \(recoveries["outage"] ?? -1) s")
             #expect(lost.isEmpty, "acknowledged and not stored: \(lost.prefix(5))")
             #expect(stored.values.allSatisfy { $0 == 1 }, "a ping was stored twice")

@@ -82,9 +82,10 @@ public final class PostgresUsageStore: UsageStore {
     /// Needs no running pool. Throws a ``StoreError`` that says what is wrong: an unreachable
     /// server, a refused password, a database that does not exist.
     ///
-    /// With `waitingUpTo`, a server that cannot be reached yet (not started, starting up) is
-    /// tried again with a growing pause (1 s, 2 s, 4 s, then every 8 s) until that much time has
-    /// passed; other errors end the wait at once.
+    /// With `waitingUpTo`, a connection that fails (a server not started or starting up, but
+    /// also a refused password: the error is the same until the server answers) is tried again
+    /// with a growing pause (1 s, 2 s, 4 s, then every 8 s) until that much time has passed;
+    /// errors after connecting (a migration, a pseudonymisation key) end it at once.
     public func migrate(waitingUpTo limit: Duration = .zero) async throws {
         let connection: PostgresConnection
         let deadline = ContinuousClock.now + limit
