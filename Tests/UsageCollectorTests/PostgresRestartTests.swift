@@ -17,6 +17,8 @@ struct PostgresRestartTests {
     final class PingLoad: Sendable {
         /// Status per instance number; 0 when no answer came.
         let outcomes = Mutex<[Int: Int]>([:])
+        /// When each request was sent and its answer (or failure) came.
+        let times = Mutex<[Int: (sent: ContinuousClock.Instant, answered: ContinuousClock.Instant)]>([:])
         let withoutRetryAfter = Atomic<Int>(0)
         let next = Atomic<Int>(0)
         let stopped = Atomic<Bool>(false)
@@ -27,8 +29,10 @@ struct PostgresRestartTests {
                     group.addTask {
                         while !self.stopped.load(ordering: .relaxed) {
                             let n = self.next.add(1, ordering: .relaxed).oldValue
+                            let sent = ContinuousClock.now
                             let status = await self.send(n, port: ports[n % ports.count])
                             self.outcomes.withLock { $0[n] = status }
+                            self.times.withLock { $0[n] = (sent, .now) }
                             if status != 200 { try? await Task.sleep(for: .milliseconds(50)) }
                         }
                     }
@@ -49,6 +53,12 @@ struct PostgresRestartTests {
         }
 
         var acknowledged: Int { outcomes.withLock { $0.values.filter { $0 == 200 }.count } }
+
+        /// Pings sent after `start` and acknowledged before `end`.
+        func acknowledged(sentAfter start: ContinuousClock.Instant, answeredBefore end: ContinuousClock.Instant) -> Int {
+            let outcomes = self.outcomes.withLock { $0 }
+            return times.withLock { $0 }.filter { $0.value.sent > start && $0.value.answered < end && outcomes[$0.key] == 200 }.count
+        }
     }
 
     /// The collectors' whole environment: nothing from this process's (a full copy of it handed
