@@ -176,6 +176,18 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "ImageTests",
+            dependencies: [
+                "TestSupport",
+                "UsageTrackingCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .testTarget(
             name: "ManifestTests",
             dependencies: [
                 "usage-agent",

@@ -10,6 +10,17 @@ public struct AgentConfiguration: Sendable {
         case s3
     }
 
+    /// Which node's instance the agent reports.
+    public enum NodeChoice: String, Sendable, CaseIterable {
+        /// The node this pod runs on (the metadata service, then that node's providerID): works
+        /// without any access to the Kubernetes API, but follows the pod from node to node.
+        case this
+        /// The cluster's EC2 node created first (ties by name): the same instance every day until
+        /// that node leaves, so that the count of instances stays near the count of clusters.
+        /// Needs `list` on nodes (kubernetes-api-fallback/ grants it and sets this).
+        case oldest
+    }
+
     public var collectorURL: String?
     public var pingProtocol: PingProtocol = .json
     /// The most seconds of random delay before sending; 0 sends at once.
@@ -30,6 +41,7 @@ public struct AgentConfiguration: Sendable {
     public var timeoutSeconds: Int = 30
     /// Kubernetes fallback: the node to look up and where the service account is mounted.
     public var nodeName: String?
+    public var nodeChoice: NodeChoice = .this
     public var serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
     /// `https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT`, when running in a pod.
     public var kubernetesAPIURL: String?
@@ -61,6 +73,7 @@ public struct AgentFlags: Sendable {
     public var caFile: String?
     public var timeout: Int?
     public var serviceAccountDirectory: String?
+    public var nodeChoice: String?
 
     public init() {}
 }
@@ -134,6 +147,11 @@ extension AgentConfiguration {
         configuration.strict = flags.strict
         configuration.caFile = flags.caFile ?? env("SSL_CERT_FILE")
         configuration.nodeName = env("NODE_NAME")
+        let choice = flags.nodeChoice ?? env("USAGE_NODE_CHOICE") ?? "this"
+        guard let nodeChoice = NodeChoice(rawValue: choice) else {
+            throw ConfigurationError("the node choice must be this or oldest; got \(ValidationError.quoted(choice))")
+        }
+        configuration.nodeChoice = nodeChoice
         if let directory = flags.serviceAccountDirectory { configuration.serviceAccountDirectory = directory }
         if let host = env("KUBERNETES_SERVICE_HOST") {
             let port = env("KUBERNETES_SERVICE_PORT") ?? "443"

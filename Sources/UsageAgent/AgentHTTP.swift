@@ -21,7 +21,7 @@ struct Deadline: Sendable {
     var remaining: TimeAmount { end - .now() }
 }
 
-/// A small answer: status, headers and a body of at most 64 KiB.
+/// A small answer: status, headers and a body of at most 64 KiB (or what the request allowed).
 struct SmallResponse: Sendable {
     let status: Int
     let headers: HTTPHeaders
@@ -52,13 +52,13 @@ final class EndpointClient: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    func send(method: String, url: String, headers: [(String, String)] = [], body: String? = nil, deadline: NIODeadline) async throws -> SmallResponse {
+    func send(method: String, url: String, headers: [(String, String)] = [], body: String? = nil, deadline: NIODeadline, maximumBytes: Int = 64 * 1024) async throws -> SmallResponse {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await client.execute(request, deadline: deadline)
-        let bytes = try await response.body.collect(upTo: 64 * 1024)
+        let bytes = try await response.body.collect(upTo: maximumBytes)
         return SmallResponse(status: Int(response.status.code), headers: response.headers, body: String(buffer: bytes))
     }
 

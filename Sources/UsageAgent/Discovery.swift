@@ -8,6 +8,8 @@ public struct InstanceIdentity: Sendable, Hashable {
         case imdsV2 = "imds-v2"
         case imdsV1 = "imds-v1"
         case kubernetes
+        /// `--node-choice oldest`: the cluster's oldest EC2 node, from the node list.
+        case oldestNode = "kubernetes-oldest-node"
     }
 
     public let instanceID: InstanceID
@@ -27,7 +29,8 @@ enum StepResult: Sendable {
     case nothing(String)
 }
 
-/// Runs the discovery chain: flags, IMDSv2, IMDSv1, the Kubernetes node's providerID.
+/// Runs the discovery chain: flags; with `--node-choice oldest` the cluster's oldest EC2 node;
+/// then this pod's node: IMDSv2, IMDSv1, its providerID.
 struct Discovery {
     let configuration: AgentConfiguration
     let http: AgentHTTP
@@ -39,6 +42,15 @@ struct Discovery {
         var reasons: [String] = []
         if let instanceID = configuration.instanceID, let region = configuration.region {
             return .success(InstanceIdentity(instanceID: instanceID, region: region, source: .flags))
+        }
+        if configuration.nodeChoice == .oldest {
+            switch await OldestNodeChoice(configuration: configuration, deadline: deadline, logger: logger).choose() {
+            case .chosen(let identity): return .success(identity.overridden(by: configuration))
+            case .noInstance(let reason): return .failure(NothingToReport(reasons: ["oldest node: \(reason)"]))
+            case .unavailable(let reason):
+                logger.warning("cannot list the nodes; reporting the node this pod runs on instead", metadata: ["reason": "\(reason)"])
+                reasons.append("oldest node: \(reason)")
+            }
         }
         if let endpoint = configuration.metadataEndpoint {
             let imds = MetadataService(
@@ -52,7 +64,7 @@ struct Discovery {
             reasons.append("instance metadata: disabled by AWS_EC2_METADATA_DISABLED")
         }
         if let nodeName = configuration.nodeName {
-            let kubernetes = KubernetesNodeLookup(configuration: configuration, nodeName: nodeName, http: http, deadline: deadline, logger: logger)
+            let kubernetes = KubernetesNodeLookup(configuration: configuration, nodeName: nodeName, deadline: deadline, logger: logger)
             switch await kubernetes.discover() {
             case .found(let identity): return .success(identity.overridden(by: configuration))
             case .nothing(let reason): reasons.append("kubernetes: \(reason)")

@@ -55,6 +55,9 @@ struct UsageAgentCommand: AsyncParsableCommand {
     @Option(help: "Bound in seconds on discovery and sending together, jitter excluded. Env: USAGE_TIMEOUT_SECONDS. Default: 30")
     var timeout: Int?
 
+    @Option(help: "Which node to report: this (the pod's own) or oldest (the cluster's oldest EC2 node; needs list on nodes). Env: USAGE_NODE_CHOICE. Default: this")
+    var nodeChoice: String?
+
     @Option(help: "Where the service-account token and CA are mounted, for the Kubernetes fallback.")
     var serviceAccountDir: String?
 
@@ -96,6 +99,7 @@ struct UsageAgentCommand: AsyncParsableCommand {
         flags.caFile = caFile
         flags.timeout = timeout
         flags.serviceAccountDirectory = serviceAccountDir
+        flags.nodeChoice = nodeChoice
         return flags
     }
 

@@ -11,7 +11,7 @@ import UsageAgent
     .enabled(if: ManifestTools.testsRun, "needs kubectl and kubernetes-validate on PATH")
 )
 struct ContainerArgumentsTests {
-    @Test("every usage-agent container's args and ConfigMap settings make a valid agent configuration", arguments: [Kustomization.telemetry, .kubernetesAPIFallback, .vanilla])
+    @Test("every usage-agent container's args and ConfigMap settings make a valid agent configuration", arguments: [Kustomization.telemetry, .kubernetesAPIFallback, .vanilla, .trackingOff])
     func agentContainers(_ kustomization: Kustomization) throws {
         let tools = try ManifestTools.required()
         let documents = try kustomization.render(tools: tools)
@@ -29,7 +29,11 @@ struct ContainerArgumentsTests {
             #expect(throws: Never.self, "\(agent.resource): \(agent.arguments) with \(environment)") {
                 try AgentConfiguration.resolve(flags: parsed.flags, environment: environment)
             }
-            #expect(OptOut.reason(environment: environment) == nil, "tracking is on by default")
+            if kustomization.path == Kustomization.trackingOff.path {
+                #expect(OptOut.reason(environment: environment) == "USAGE_TRACKING_ENABLED=false", "the overlay switches tracking off")
+            } else {
+                #expect(OptOut.reason(environment: environment) == nil, "tracking is on by default")
+            }
         }
     }
 

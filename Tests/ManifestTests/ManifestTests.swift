@@ -94,18 +94,21 @@ struct KubernetesManifestTests {
             "USAGE_PROTOCOL": "s3",
             "USAGE_COLLECTOR_URL": "",
             "USAGE_JITTER_SECONDS": "300",
+            "USAGE_NODE_CHOICE": "this",
         ])
         #expect(documents.allSatisfy { $0.labels == ManifestValue.telemetryLabels })
     }
 
-    @Test("the Kubernetes-API fallback overlay may only get nodes, and passes NODE_NAME")
+    @Test("the Kubernetes-API overlay may only get and list nodes, chooses the oldest node, and passes NODE_NAME")
     func kubernetesAPIFallback() throws {
         let documents = try Kustomization.kubernetesAPIFallback.render(tools: ManifestTools.required())
         let serviceAccount = try resource(kind: "ServiceAccount", name: "aws-kubeflow-telemetry", in: documents)
         #expect(serviceAccount.namespace == "kubeflow")
 
         let role = try resource(kind: "ClusterRole", name: "aws-kubeflow-telemetry", in: documents)
-        #expect(role.at("rules") == [["apiGroups": [""], "resources": ["nodes"], "verbs": ["get"]]])
+        #expect(role.at("rules") == [["apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list"]]])
+        let configMap = try resource(kind: "ConfigMap", name: "aws-kubeflow-telemetry-config", in: documents)
+        #expect(configMap.at("data", "USAGE_NODE_CHOICE") == "oldest")
         #expect(role.at("aggregationRule") == nil)
 
         let binding = try resource(kind: "ClusterRoleBinding", name: "aws-kubeflow-telemetry", in: documents)
@@ -224,7 +227,7 @@ struct KubernetesManifestTests {
 
 @Suite("Dockerfile")
 struct DockerfileTests {
-    @Test("each manifest's command is a product that the Dockerfile builds and its image runs")
+    @Test("each manifest's command is a product that the Dockerfile builds and its image runs, from the files scripts/stage-rootfs.sh stages")
     func stagesMatchProductsAndManifests() throws {
         let dockerfile = try Dockerfile(contentsOf: RepositoryPath.url("Dockerfile"))
         let packageManifest = try String(contentsOf: RepositoryPath.url("Package.swift"), encoding: .utf8)
@@ -250,8 +253,19 @@ struct DockerfileTests {
             #expect(stage.entrypoint == command, "the \(product) image runs what the manifests run")
             #expect(stage.lines.contains { $0.hasPrefix("COPY --from=build /staging/\(product)/") })
             #expect(stage.lines.contains("USER 65532:65532"))
+            // The same files as scripts/build-images.sh: nothing but what the staging script puts in
+            // /staging/PRODUCT, on no base image.
+            #expect(stage.base == "scratch", "the \(product) stage starts from scratch, as the buildah image does")
+            let copies = stage.lines.filter { $0.hasPrefix("COPY") || $0.hasPrefix("ADD") || $0.hasPrefix("RUN") }
+            #expect(copies.allSatisfy { $0.contains("/staging/\(product)") }, "\(product) takes files only from its staged root: \(copies)")
         }
-        #expect(dockerfile.text.contains("\"${root}/usr/local/bin/${product}\""), "binaries are installed in /usr/local/bin")
+        let build = try #require(dockerfile.stages["build"])
+        #expect(build.lines.contains { $0.contains("scripts/stage-rootfs.sh \"${bin}/${product}\" \"${product}\" \"/staging/${product}\"") },
+                "the build stage stages each image with scripts/stage-rootfs.sh, as scripts/build-images.sh does")
+        let images = try String(contentsOf: RepositoryPath.url("scripts/build-images.sh"), encoding: .utf8)
+        #expect(images.contains("scripts/stage-rootfs.sh \"$bin/$product\" \"$product\" \"$root\""))
+        let staging = try String(contentsOf: RepositoryPath.url("scripts/stage-rootfs.sh"), encoding: .utf8)
+        #expect(staging.contains("\"$root/usr/local/bin/$product\""), "binaries are installed in /usr/local/bin")
     }
 }
 
@@ -401,7 +415,9 @@ struct Kustomization: Sendable, CustomStringConvertible {
     )
     static let vanilla = Kustomization(path: "deployments/vanilla", goldenFile: "vanilla.yaml")
     static let collector = Kustomization(path: "deploy/collector", goldenFile: "collector.yaml")
-    static let all: [Kustomization] = [telemetry, kubernetesAPIFallback, vanilla, collector]
+    /// The documented overlay that keeps the component but switches the agent off.
+    static let trackingOff = Kustomization(path: "docs/examples/usage-tracking-off", goldenFile: "usage-tracking-off.yaml")
+    static let all: [Kustomization] = [telemetry, kubernetesAPIFallback, vanilla, collector, trackingOff]
 
     /// The YAML that `kubectl kustomize` renders for this kustomization.
     func renderYAML(tools: ManifestTools) throws -> String {
@@ -592,6 +608,8 @@ struct ScratchDirectory: Sendable {
 /// A Dockerfile's text and its stages by name (`FROM image AS name`).
 struct Dockerfile {
     struct Stage {
+        /// The image the stage starts FROM (`scratch`, `${SWIFT_IMAGE}`, …).
+        var base = ""
         /// The stage's instructions after its FROM line, trimmed.
         var lines: [String] = []
 
@@ -614,7 +632,7 @@ struct Dockerfile {
             let words = line.split(separator: " ")
             if words.count == 4, words[0].uppercased() == "FROM", words[2].uppercased() == "AS" {
                 current = String(words[3])
-                stages[String(words[3])] = Stage()
+                stages[String(words[3])] = Stage(base: String(words[1]))
             } else if let name = current, !line.isEmpty, !line.hasPrefix("#") {
                 stages[name]?.lines.append(line)
             }

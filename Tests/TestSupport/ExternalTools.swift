@@ -64,6 +64,9 @@ public final class BackgroundProcess: @unchecked Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
+    /// The process's ID.
+    public var pid: Int32 { process.processIdentifier }
+
     /// Sends a signal (SIGKILL to test crashes) and waits for the process to end.
     public func kill(_ signal: Int32) {
         guard process.isRunning else { return }

@@ -27,15 +27,22 @@ import UsageTrackingCore
         }
     }
 
+    /// The API server's certificate, and a folder as the kubelet mounts a service account: the
+    /// token and the API server's CA.
+    static func serviceAccount(in directory: TemporaryDirectory) throws -> (SelfSignedCertificate, URL) {
+        let certificate = try SelfSignedCertificate(in: directory)
+        let accountDirectory = directory.url.appendingPathComponent("serviceaccount")
+        try FileManager.default.createDirectory(at: accountDirectory, withIntermediateDirectories: true)
+        try Data((token + "\n").utf8).write(to: accountDirectory.appendingPathComponent("token"))
+        try FileManager.default.copyItem(atPath: certificate.certificatePath, toPath: accountDirectory.appendingPathComponent("ca.crt").path)
+        return (certificate, accountDirectory)
+    }
+
     /// IMDS needs a token whose answer never arrives (hop limit 1); the API server has the node.
     func runWithUnreachableIMDS(providerID: String, regionLabel: String? = nil) async throws -> (ProcessResult, [RecordedRequest], [DailyActivity], String?) {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let certificate = try SelfSignedCertificate(in: directory)
-        let accountDirectory = directory.url.appendingPathComponent("serviceaccount")
-        try FileManager.default.createDirectory(at: accountDirectory, withIntermediateDirectories: true)
-        try Data((Self.token + "\n").utf8).write(to: accountDirectory.appendingPathComponent("token"))
-        try FileManager.default.copyItem(atPath: certificate.certificatePath, toPath: accountDirectory.appendingPathComponent("ca.crt").path)
+        let (certificate, accountDirectory) = try Self.serviceAccount(in: directory)
 
         let apiLog = RequestLog()
         let imdsLog = RequestLog()

@@ -1,11 +1,10 @@
 import Foundation
 import Hummingbird
-import TestSupport
 
 /// A fake EC2 instance metadata service speaking the real protocol: `PUT /latest/api/token` with
 /// `X-aws-ec2-metadata-token-ttl-seconds`, then GETs with or without `X-aws-ec2-metadata-token`.
-struct FakeMetadataService: Sendable {
-    enum TokenBehaviour: Sendable {
+public struct FakeMetadataService: Sendable {
+    public enum TokenBehaviour: Sendable {
         /// Hands out a token; GETs without it get 401 (IMDSv2 required).
         case required
         /// Hands out a token; GETs without one work too (IMDSv1 still allowed).
@@ -19,14 +18,21 @@ struct FakeMetadataService: Sendable {
         case dropped
     }
 
-    var token: TokenBehaviour = .required
-    var instanceID: String? = "i-0123456789abcdef0"
-    var region: String? = "us-west-2"
-    var zone: String? = "us-west-2b"
+    public var token: TokenBehaviour
+    public var instanceID: String?
+    public var region: String?
+    public var zone: String?
 
-    static let validToken = "AQAEAFake-token=="
+    public init(token: TokenBehaviour = .required, instanceID: String? = "i-0123456789abcdef0", region: String? = "us-west-2", zone: String? = "us-west-2b") {
+        self.token = token
+        self.instanceID = instanceID
+        self.region = region
+        self.zone = zone
+    }
 
-    func install(on router: Router<BasicRequestContext>) {
+    public static let validToken = "AQAEAFake-token=="
+
+    public func install(on router: Router<BasicRequestContext>) {
         router.put("latest/api/token") { request, _ -> Response in
             guard Self.header(request, "x-aws-ec2-metadata-token-ttl-seconds") != nil else {
                 return Response(status: .badRequest)
