@@ -37,10 +37,14 @@ done
 
 mkdir -p "$out"
 scratch="$out/swift"
+# Source paths (in #file strings of preconditions, and in C asserts) as /src/…, not this clone's
+# folder: two clones of one commit then build the same binaries.
+build=(swift build -c release --static-swift-stdlib --scratch-path "$scratch"
+    -Xswiftc -file-prefix-map -Xswiftc "$PWD=/src" -Xcc "-ffile-prefix-map=$PWD=/src")
 for product in usage-agent usage-collector; do
-    swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product "$product"
+    "${build[@]}" --product "$product"
 done
-bin=$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)
+bin=$("${build[@]}" --show-bin-path)
 
 storage=(--storage-driver vfs --root "$out/storage" --runroot "$out/run")
 rm -rf "$out/oci"
