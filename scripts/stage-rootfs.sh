@@ -20,7 +20,10 @@ binary=$1 product=$2 root=$3
 rm -rf "$root"
 mkdir -p "$root"
 install -D -m 0755 "$binary" "$root/usr/local/bin/$product"
-strip "$root/usr/local/bin/$product"
+# Stripped of symbols, and of the two sections that differ between clones of one commit in
+# different folders: .swift_modhash (module hashes for a debugger, which depend on the build
+# path) and the build ID computed over it. No debug information ships, so neither has a reader.
+strip --remove-section=.swift_modhash --remove-section=.note.gnu.build-id "$root/usr/local/bin/$product"
 
 # Each library at the path the loader was seen to open, with the content of the file it names
 # (on Debian /lib is /usr/lib, so no link is needed inside the image); the loader itself is the

@@ -83,6 +83,37 @@ struct ImageTests {
         }
     }
 
+    /// The SBOM beside each archive: SPDX 2.3 (checked with the SPDX project's own validator,
+    /// `pyspdxtools`, where installed; .ci/requirements.txt installs it), every package with a
+    /// version and a purl, the packages each image is made of and none it is not.
+    @Test(arguments: [
+        ("usage-agent", ["libc6", "libstdc++6", "zlib1g", "ca-certificates", "swift-toolchain-runtime", "swift-nio", "swift-nio-ssl", "async-http-client", "swift-argument-parser"],
+         ["hummingbird", "grdb.swift", "postgres-nio", "libsqlite3-0"]),
+        ("usage-collector", ["libc6", "libsqlite3-0", "ca-certificates", "swift-toolchain-runtime", "hummingbird", "grdb.swift", "postgres-nio", "swift-nio"],
+         ["async-http-client"]),
+    ])
+    func eachImageHasAValidSBOMOfWhatIsInIt(_ product: String, _ inside: [String], _ outside: [String]) throws {
+        let path = Images.output + "/\(product).spdx.json"
+        guard FileManager.default.fileExists(atPath: path) else { throw ImageError("no SBOM at \(path): run scripts/build-images.sh") }
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
+        #expect(document["spdxVersion"] as? String == "SPDX-2.3")
+        let packages = document["packages"] as? [[String: Any]] ?? []
+        let names = Set(packages.compactMap { $0["name"] as? String })
+        for name in inside { #expect(names.contains(name), "\(product)'s SBOM lists \(name)") }
+        for name in outside { #expect(!names.contains(name), "\(product) holds no \(name), and its SBOM must not list it") }
+        for package in packages {
+            #expect((package["versionInfo"] as? String)?.isEmpty == false, "\(package["name"] ?? "?") has a version")
+            let purl = ((package["externalRefs"] as? [[String: Any]])?.first?["referenceLocator"] as? String) ?? ""
+            #expect(purl.hasPrefix("pkg:"), "\(package["name"] ?? "?") has a package URL")
+        }
+        if let validator = ExternalTools.path("pyspdxtools") {
+            let checked = try ProcessRunner.run(validator, ["-i", path], timeout: 120)
+            #expect(checked.exitCode == 0 && !(checked.standardError + checked.standardOutput).contains("invalid"), "pyspdxtools: \(checked.standardError)\(checked.standardOutput)")
+        } else {
+            #expect(!ExternalTools.inCI, "pyspdxtools (PyPI spdx-tools) is installed in CI")
+        }
+    }
+
     @Test func theAgentImageSendsOnePingOverHTTPSTrustingAPrivateCAGivenByCAFile() async throws {
         let image = try Images.unpack("usage-agent")
         defer { image.remove() }

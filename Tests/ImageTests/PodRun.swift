@@ -9,10 +9,11 @@ import Yams
 enum Images {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
+    /// Where scripts/build-images.sh writes (`IMAGES_OUT`, by default `.build-images/`).
+    static var output: String { ProcessInfo.processInfo.environment["IMAGES_OUT"] ?? packageRoot + "/.build-images" }
+
     /// The OCI layout holding both images (refs `usage-agent` and `usage-collector`).
-    static var layout: String {
-        (ProcessInfo.processInfo.environment["IMAGES_OUT"] ?? packageRoot + "/.build-images") + "/oci"
-    }
+    static var layout: String { output + "/oci" }
 
     static var built: Bool { FileManager.default.fileExists(atPath: layout + "/index.json") }
 
