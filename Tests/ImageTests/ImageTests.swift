@@ -17,8 +17,8 @@ struct ImageTests {
     /// The agent's pod as the default component renders it, and its environment with what a
     /// test cluster's overlay would change: the collector's address, no jitter, the metadata
     /// service's address (the real one is 169.254.169.254).
-    static func agentPod(collector: String, imdsPort: Int) throws -> (PodContainer, [String: String]) {
-        let pod = try PodContainer.rendering("awsconfigs/common/aws-telemetry", kind: "CronJob", name: "aws-kubeflow-telemetry")
+    static func agentPod(collector: String, imdsPort: Int) async throws -> (PodContainer, [String: String]) {
+        let pod = try await PodContainer.rendering("awsconfigs/common/aws-telemetry", kind: "CronJob", name: "aws-kubeflow-telemetry")
         var environment = try pod.environment()
         environment["USAGE_COLLECTOR_URL"] = collector
         environment["USAGE_JITTER_SECONDS"] = "0"
@@ -31,7 +31,7 @@ struct ImageTests {
     static func withCollectorOverHTTPS<T: Sendable>(_ body: (_ collector: LiveCollector, _ httpsPort: Int, _ imdsPort: Int, _ ca: PrivateCertificateAuthority) async throws -> T) async throws -> T {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let ca = try PrivateCertificateAuthority(in: directory)
+        let ca = try await PrivateCertificateAuthority.make(in: directory)
         return try await LiveCollector.run(databasePath: directory.path("usage.sqlite")) { collector in
             try await FakeServer.run(log: RequestLog(), tls: try ca.serverTLS(), routes: { router in
                 router.get("**") { request, _ in try await Self.forward(request, to: collector.port) }
@@ -60,9 +60,9 @@ struct ImageTests {
         try await collector.store.instanceSummary(InstanceID(validating: instanceID))?.days.map(\.pings) ?? []
     }
 
-    @Test func theImagesHoldExactlyTheFilesTheScriptStagesAndTheConfigurationThePodsExpect() throws {
+    @Test func theImagesHoldExactlyTheFilesTheScriptStagesAndTheConfigurationThePodsExpect() async throws {
         for product in ["usage-agent", "usage-collector"] {
-            let image = try Images.unpack(product)
+            let image = try await Images.unpack(product)
             defer { image.remove() }
             #expect(image.user == (65532, 65532), "\(product) runs as 65532 by default")
             #expect(image.arguments.first == "/usr/local/bin/\(product)")
@@ -92,7 +92,7 @@ struct ImageTests {
         ("usage-collector", ["libc6", "libsqlite3-0", "ca-certificates", "swift-toolchain-runtime", "hummingbird", "grdb.swift", "postgres-nio", "swift-nio"],
          ["async-http-client"]),
     ])
-    func eachImageHasAValidSBOMOfWhatIsInIt(_ product: String, _ inside: [String], _ outside: [String]) throws {
+    func eachImageHasAValidSBOMOfWhatIsInIt(_ product: String, _ inside: [String], _ outside: [String]) async throws {
         let path = Images.output + "/\(product).spdx.json"
         guard FileManager.default.fileExists(atPath: path) else { throw ImageError("no SBOM at \(path): run scripts/build-images.sh") }
         let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
@@ -107,7 +107,7 @@ struct ImageTests {
             #expect(purl.hasPrefix("pkg:"), "\(package["name"] ?? "?") has a package URL")
         }
         if let validator = ExternalTools.path("pyspdxtools") {
-            let checked = try ProcessRunner.run(validator, ["-i", path], timeout: 120)
+            let checked = try await ProcessRunner.runAsync(validator, ["-i", path], timeout: 120)
             #expect(checked.exitCode == 0 && !(checked.standardError + checked.standardOutput).contains("invalid"), "pyspdxtools: \(checked.standardError)\(checked.standardOutput)")
         } else {
             #expect(!ExternalTools.inCI, "pyspdxtools (PyPI spdx-tools) is installed in CI")
@@ -115,10 +115,10 @@ struct ImageTests {
     }
 
     @Test func theAgentImageSendsOnePingOverHTTPSTrustingAPrivateCAGivenByCAFile() async throws {
-        let image = try Images.unpack("usage-agent")
+        let image = try await Images.unpack("usage-agent")
         defer { image.remove() }
         try await Self.withCollectorOverHTTPS { collector, httpsPort, imdsPort, ca in
-            let (pod, environment) = try Self.agentPod(collector: "https://127.0.0.1:\(httpsPort)", imdsPort: imdsPort)
+            let (pod, environment) = try await Self.agentPod(collector: "https://127.0.0.1:\(httpsPort)", imdsPort: imdsPort)
             #expect(pod.runAsUser == 65532 && pod.runAsGroup == 65532)
             #expect(pod.droppedCapabilities == ["ALL"] && !pod.allowPrivilegeEscalation)
             var run = PodRun(image: image, container: pod)
@@ -135,10 +135,10 @@ struct ImageTests {
     }
 
     @Test func theAgentImageTrustsItsOwnBundleAndNothingElse() async throws {
-        let image = try Images.unpack("usage-agent")
+        let image = try await Images.unpack("usage-agent")
         defer { image.remove() }
         try await Self.withCollectorOverHTTPS { collector, httpsPort, imdsPort, ca in
-            let (pod, environment) = try Self.agentPod(collector: "https://127.0.0.1:\(httpsPort)", imdsPort: imdsPort)
+            let (pod, environment) = try await Self.agentPod(collector: "https://127.0.0.1:\(httpsPort)", imdsPort: imdsPort)
             let arguments = pod.arguments(image: image, entrypointCount: 1)
             // The image's bundle does not hold the private CA: the agent refuses the collector.
             let refused = try await PodRun(image: image, container: pod).run(arguments, environment: environment)
@@ -165,14 +165,14 @@ struct ImageTests {
     /// the metadata service nothing.
     @Test(arguments: [("CronJob", "aws-kubeflow-telemetry"), ("Job", "aws-kubeflow-telemetry-install")])
     func theTrackingOffOverlayKeepsEachJobFromSendingAnything(_ kind: String, _ name: String) async throws {
-        let image = try Images.unpack("usage-agent")
+        let image = try await Images.unpack("usage-agent")
         defer { image.remove() }
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let metadataRequests = RequestLog()
         try await LiveCollector.run(databasePath: directory.path("usage.sqlite")) { collector in
             try await FakeServer.run(log: metadataRequests, routes: FakeMetadataService(instanceID: Self.instanceID).install) { imdsPort in
-                let pod = try PodContainer.rendering("docs/examples/usage-tracking-off", kind: kind, name: name)
+                let pod = try await PodContainer.rendering("docs/examples/usage-tracking-off", kind: kind, name: name)
                 var environment = try pod.environment()
                 #expect(environment["USAGE_TRACKING_ENABLED"] == "false", "the overlay's ConfigMap reaches the \(kind)")
                 environment["USAGE_COLLECTOR_URL"] = "http://127.0.0.1:\(collector.port)"
@@ -187,12 +187,12 @@ struct ImageTests {
     }
 
     @Test func theCollectorImageServesWritesOnlyToDataAndAnswersReadyz() async throws {
-        let image = try Images.unpack("usage-collector")
+        let image = try await Images.unpack("usage-collector")
         defer { image.remove() }
         let data = try TemporaryDirectory()
         defer { data.remove() }
         #expect(chown(data.url.path, 65532, 65532) == 0)  // as fsGroup makes the volume writable
-        let pod = try PodContainer.rendering("deploy/collector", kind: "Deployment", name: "usage-collector")
+        let pod = try await PodContainer.rendering("deploy/collector", kind: "Deployment", name: "usage-collector")
         #expect(pod.runAsUser == 65532 && pod.readOnlyRootFilesystem && pod.droppedCapabilities == ["ALL"])
         let token = "image-test-token-0123456789abcdef"
         let environment = try pod.environment(secrets: ["usage-collector-admin/token": token])
@@ -233,11 +233,21 @@ struct ImageTests {
             #expect(status[set] == "0000000000000000", "\(set) \(status[set] ?? "missing")")
         }
         #expect(status["NoNewPrivs"] == "1")
-        collector.stop()
+        await Self.stop(collector)
         let written = try FileManager.default.contentsOfDirectory(atPath: data.url.path).sorted()
         #expect(written.contains("usage.sqlite"), "the SQLite default lands on the volume: \(written)")
-        let rows = try ProcessRunner.run("/usr/bin/sqlite3", [data.path("usage.sqlite"), "SELECT count(*) FROM instance_days"], timeout: 30)
+        let rows = try await ProcessRunner.runAsync("/usr/bin/sqlite3", [data.path("usage.sqlite"), "SELECT count(*) FROM instance_days"], timeout: 30)
         #expect(rows.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "1", "the ping is in /data/usage.sqlite: \(rows.standardError)")
+    }
+
+    /// Stops a pod's process, waiting on a thread of its own (it may take seconds).
+    static func stop(_ process: BackgroundProcess) async {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                process.stop()
+                continuation.resume()
+            }
+        }
     }
 
     /// `/proc/PID/status` of the launcher's child, the program run in the pod's namespaces.
@@ -257,24 +267,26 @@ struct PrivateCertificateAuthority {
     let directory: TemporaryDirectory
     var certificatePath: String { directory.path("ca.pem") }
 
-    init(in directory: TemporaryDirectory) throws {
-        self.directory = directory
+    /// Makes the CA and the server certificate (openssl, off the cooperative pool).
+    static func make(in directory: TemporaryDirectory) async throws -> PrivateCertificateAuthority {
+        let ca = PrivateCertificateAuthority(directory: directory)
         let steps: [[String]] = [
             ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=usage-tracking test CA",
              "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
              "-keyout", directory.path("ca.key"), "-out", directory.path("ca.pem")],
             ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", directory.path("server.key"), "-out", directory.path("server.csr")],
         ]
-        for step in steps { try Self.openssl(step) }
+        for step in steps { try await openssl(step) }
         try "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n".write(toFile: directory.path("server.ext"), atomically: true, encoding: .utf8)
-        try Self.openssl(["x509", "-req", "-in", directory.path("server.csr"), "-CA", directory.path("ca.pem"), "-CAkey", directory.path("ca.key"),
+        try await openssl(["x509", "-req", "-in", directory.path("server.csr"), "-CA", directory.path("ca.pem"), "-CAkey", directory.path("ca.key"),
                           "-CAcreateserial", "-days", "1", "-extfile", directory.path("server.ext"), "-out", directory.path("server.pem")])
         // The launcher binds the CA file into the pod, whose user must be able to read it.
         _ = chmod(directory.url.path, 0o755)
+        return ca
     }
 
-    static func openssl(_ arguments: [String]) throws {
-        let result = try ProcessRunner.run("/usr/bin/openssl", arguments, timeout: 60)
+    static func openssl(_ arguments: [String]) async throws {
+        let result = try await ProcessRunner.runAsync("/usr/bin/openssl", arguments, timeout: 60)
         guard result.exitCode == 0 else { throw ImageError("openssl \(arguments[0]): \(result.standardError)") }
     }
 

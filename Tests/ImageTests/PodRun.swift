@@ -6,6 +6,9 @@ import Yams
 /// The images scripts/build-images.sh writes, unpacked with umoci and run as the manifests' pod
 /// specs say, by scripts/run-in-rootfs.py (namespaces, a read-only root, user 65532, no
 /// capabilities): no container runtime runs on the machines these tests were written on.
+/// Every tool runs through `ProcessRunner.runAsync`: a blocking wait on the two-thread cooperative
+/// pool of a 2-core machine stalls the in-process fakes and collectors of every test running
+/// beside (seen: dozens of unrelated deadlines exceeded).
 enum Images {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
@@ -24,12 +27,12 @@ enum Images {
 
     /// Unpacks one image into a new folder (`rootfs/` and the runtime `config.json` umoci derives
     /// from the image's configuration).
-    static func unpack(_ reference: String) throws -> UnpackedImage {
+    static func unpack(_ reference: String) async throws -> UnpackedImage {
         guard built else { throw ImageError("no images in \(layout): run scripts/build-images.sh as root first (.ci/run does)") }
         guard getuid() == 0 else { throw ImageError("the image tests run as root: unpacking keeps the files' owners, and the pod's namespaces need it") }
         let folder = try TemporaryDirectory()
         let bundle = folder.path("bundle")
-        let unpacked = try ProcessRunner.run("/usr/bin/umoci", ["unpack", "--image", "\(layout):\(reference)", bundle], timeout: 120)
+        let unpacked = try await ProcessRunner.runAsync("/usr/bin/umoci", ["unpack", "--image", "\(layout):\(reference)", bundle], timeout: 120)
         guard unpacked.exitCode == 0 else { throw ImageError("umoci unpack \(reference): \(unpacked.standardError)") }
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle + "/config.json"))) as? [String: Any] ?? [:]
         return UnpackedImage(folder: folder, rootfs: bundle + "/rootfs", runtimeConfig: config)
@@ -79,9 +82,9 @@ struct PodContainer {
 
     /// Renders `kustomization` (a folder of this repository) and finds the container of the
     /// workload `kind`/`name` (a CronJob's job template, a Job's or a Deployment's template).
-    static func rendering(_ kustomization: String, kind: String, name: String) throws -> PodContainer {
+    static func rendering(_ kustomization: String, kind: String, name: String) async throws -> PodContainer {
         guard let kubectl = ExternalTools.path("kubectl") else { throw ImageError("kubectl is missing (apt-get install kubectl; .ci/run does)") }
-        let rendered = try ProcessRunner.run(kubectl, ["kustomize", Images.packageRoot + "/" + kustomization], timeout: 60)
+        let rendered = try await ProcessRunner.runAsync(kubectl, ["kustomize", Images.packageRoot + "/" + kustomization], timeout: 60)
         guard rendered.exitCode == 0 else { throw ImageError("kubectl kustomize \(kustomization): \(rendered.standardError)") }
         let documents = try Yams.load_all(yaml: rendered.standardOutput).compactMap { $0 as? [String: Any] }
         var configMaps: [String: [String: String]] = [:]
