@@ -190,6 +190,7 @@ let package = Package(
         .testTarget(
             name: "ManifestTests",
             dependencies: [
+                "TestSupport",
                 "usage-agent",
                 "usage-collector",
                 .product(name: "Yams", package: "Yams"),

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Yams
 
@@ -559,7 +560,7 @@ enum Command {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = errors
-        try process.run()
+        try ProcessRunner.launchLock.withLock { try process.run() }
         process.waitUntilExit()
 
         let standardOutput = try String(contentsOf: outputFile, encoding: .utf8)

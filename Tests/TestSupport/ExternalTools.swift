@@ -56,7 +56,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try ProcessRunner.launchLock.withLock { try process.run() }
     }
 
     /// Everything the process has printed so far.

@@ -18,6 +18,12 @@ public struct ProcessResult: Sendable {
 
 /// Runs the project's own executables, and other commands, as child processes.
 public enum ProcessRunner {
+    /// Held while Foundation's `Process.run()` starts a child, so that no two start at once: runs
+    /// that started children from several threads together crashed inside `Process.run()` (a
+    /// memmove on a bad pointer, seen three times, in different suites); the wait for a child is
+    /// not under it.
+    public static let launchLock = NSLock()
+
     /// The folder that holds the built products (next to the test bundle).
     public static var productsDirectory: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -52,7 +58,7 @@ public enum ProcessRunner {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         let start = Date()
-        try process.run()
+        try launchLock.withLock { try process.run() }
         let deadline = start.addingTimeInterval(timeout)
         while process.isRunning {
             if Date() > deadline {
