@@ -10,7 +10,7 @@ import UsageTrackingCore
 /// Both release images, run the way the cluster runs them: the CronJob's and the Deployment's pod
 /// specs (command, args, the ConfigMap's environment, user 65532, read-only root, no
 /// capabilities, the volumes they mount and nothing else) applied to the unpacked image.
-@Suite(.enabled(if: Images.shouldRun, Images.skipMessage))
+@Suite(.serialized, .enabled(if: Images.shouldRun, Images.skipMessage))
 struct ImageTests {
     static let instanceID = "i-0123456789abcdef0"
 
