@@ -67,11 +67,7 @@ struct PostgresFailoverTests {
 
             let stats = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["stats", "--format", "json", "--database", url], timeout: 60)
             #expect(stats.exitCode == 0, "\(stats.standardError)")
-            var stored: [String: Int] = [:]
-            for row in try await PostgresTestServer.query("SELECT instance_id, pings FROM instance_days", on: PostgresDatabaseURL(url)) {
-                let (instance, pings) = try row.decode((String, Int).self)
-                stored[instance, default: 0] += pings
-            }
+            let stored = try await PostgresRestartTests.storedPings(at: url)
             let outcomes = load.outcomes.withLock { $0 }
             let acknowledged = outcomes.filter { $0.value == 200 }.map { ScaleOutTests.instanceID($0.key) }
             let refused = outcomes.filter { $0.value != 200 }

@@ -86,6 +86,16 @@ struct PostgresRestartTests {
         }
     }
 
+    /// Pings stored per instance ID, over all its days.
+    static func storedPings(at url: String) async throws -> [String: Int] {
+        var stored: [String: Int] = [:]
+        for row in try await PostgresTestServer.query("SELECT instance_id, pings FROM instance_days", on: PostgresDatabaseURL(url)) {
+            let (instance, pings) = try row.decode((String, Int).self)
+            stored[instance, default: 0] += pings
+        }
+        return stored
+    }
+
     /// Runs the load until at least `count` more pings are acknowledged (at most 60 s).
     static func acknowledge(_ count: Int, more load: PingLoad) async throws {
         let target = load.acknowledged + count
@@ -133,11 +143,7 @@ struct PostgresRestartTests {
             await ScaleOutTests.stop(collectors)
             let stats = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["stats", "--format", "json", "--database", server.url], timeout: 60)
             #expect(stats.exitCode == 0, "\(stats.standardError)")
-            var stored: [String: Int] = [:]
-            for row in try await PostgresTestServer.query("SELECT instance_id, pings FROM instance_days", on: PostgresDatabaseURL(server.url)) {
-                let (instance, pings) = try row.decode((String, Int).self)
-                stored[instance, default: 0] += pings
-            }
+            let stored = try await PostgresRestartTests.storedPings(at: server.url)
             let outcomes = load.outcomes.withLock { $0 }
             let acknowledged = outcomes.filter { $0.value == 200 }.map { ScaleOutTests.instanceID($0.key) }
             let refused = outcomes.filter { $0.value != 200 }
