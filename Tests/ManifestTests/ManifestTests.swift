@@ -540,32 +540,10 @@ struct CommandResult: Sendable {
 }
 
 enum Command {
-    /// Runs `executable` and waits for it. Its output goes to files rather than pipes, so a
-    /// command that prints a lot never blocks on a full pipe.
+    /// Runs `executable` and waits for it (output to files, through ``ProcessRunner``).
     static func run(_ executable: URL, _ arguments: [String]) throws -> CommandResult {
-        let scratch = try ScratchDirectory()
-        defer { scratch.remove() }
-        let outputFile = scratch.url.appendingPathComponent("stdout")
-        let errorFile = scratch.url.appendingPathComponent("stderr")
-        try Data().write(to: outputFile)
-        try Data().write(to: errorFile)
-        let output = try FileHandle(forWritingTo: outputFile)
-        defer { try? output.close() }
-        let errors = try FileHandle(forWritingTo: errorFile)
-        defer { try? errors.close() }
-
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = errors
-        try ProcessRunner.launchLock.withLock { try process.run() }
-        process.waitUntilExit()
-
-        let standardOutput = try String(contentsOf: outputFile, encoding: .utf8)
-        let standardError = try String(contentsOf: errorFile, encoding: .utf8)
-        return CommandResult(status: process.terminationStatus, standardOutput: standardOutput, standardError: standardError)
+        let result = try ProcessRunner.run(executable.path, arguments, timeout: 600)
+        return CommandResult(status: result.exitCode, standardOutput: result.standardOutput, standardError: result.standardError)
     }
 }
 

@@ -43,48 +43,42 @@ public enum ExternalTools {
 
 /// A child process that runs until `stop()`: a server the test needs, such as moto_server.
 public final class BackgroundProcess: @unchecked Sendable {
-    let process = Process()
+    let child: ChildProcess
     let logURL: URL
 
     public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws {
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("bg-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logURL)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try ProcessRunner.launchLock.withLock { try process.run() }
+        let log = try ProcessRunner.openForOutput(logURL)
+        defer { close(log) }
+        child = try ChildProcess(executable, arguments, environment: environment, standardOutput: log, standardError: log)
     }
 
     /// Everything the process has printed so far.
     public var output: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
-    public var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { child.isRunning }
 
     /// The process's ID.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { child.pid }
 
     /// Sends a signal (SIGKILL to test crashes) and waits for the process to end.
     public func kill(_ signal: Int32) {
-        guard process.isRunning else { return }
-        _ = Glibc.kill(process.processIdentifier, signal)
-        process.waitUntilExit()
+        guard child.isRunning else { return }
+        child.send(signal)
+        child.waitUntilExit()
     }
 
-    public var exitCode: Int32 { process.terminationStatus }
+    public var exitCode: Int32 { child.exitCode }
 
     /// SIGTERM, then SIGKILL if it is still running after five seconds.
     public func stop() {
-        if process.isRunning {
-            process.terminate()
-            for _ in 0..<100 where process.isRunning {
+        if child.isRunning {
+            child.send(SIGTERM)
+            for _ in 0..<100 where child.isRunning {
                 Thread.sleep(forTimeInterval: 0.05)
             }
-            if process.isRunning { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
+            child.send(SIGKILL)
+            child.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: logURL)
     }

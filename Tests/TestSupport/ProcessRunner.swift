@@ -18,12 +18,6 @@ public struct ProcessResult: Sendable {
 
 /// Runs the project's own executables, and other commands, as child processes.
 public enum ProcessRunner {
-    /// Held while Foundation's `Process.run()` starts a child, so that no two start at once: runs
-    /// that started children from several threads together crashed inside `Process.run()` (a
-    /// memmove on a bad pointer, seen three times, in different suites); the wait for a child is
-    /// not under it.
-    public static let launchLock = NSLock()
-
     /// The folder that holds the built products (next to the test bundle).
     public static var productsDirectory: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -35,49 +29,52 @@ public enum ProcessRunner {
     }
 
     /// Runs `executable` with `arguments` and exactly `environment` (nil inherits), killing it
-    /// after `timeout` seconds.
+    /// after `timeout` seconds. Its output goes to files rather than pipes, so a command that
+    /// prints a lot never blocks on a full pipe.
     public static func run(
         _ executable: String, _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 120
     ) throws -> ProcessResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
         let directory = FileManager.default.temporaryDirectory
         let outURL = directory.appendingPathComponent("proc-\(UUID().uuidString).out")
         let errURL = directory.appendingPathComponent("proc-\(UUID().uuidString).err")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
         }
-        let out = try FileHandle(forWritingTo: outURL)
-        let err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
         let start = Date()
-        try launchLock.withLock { try process.run() }
+        let child: ChildProcess
+        do {
+            let out = try openForOutput(outURL)
+            defer { close(out) }
+            let err = try openForOutput(errURL)
+            defer { close(err) }
+            child = try ChildProcess(executable, arguments, environment: environment, standardOutput: out, standardError: err)
+        }
         let deadline = start.addingTimeInterval(timeout)
-        while process.isRunning {
+        while child.isRunning {
             if Date() > deadline {
-                process.terminate()
+                child.send(SIGTERM)
                 Thread.sleep(forTimeInterval: 0.5)
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                child.send(SIGKILL)
                 break
             }
             Thread.sleep(forTimeInterval: 0.02)
         }
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
+        child.waitUntilExit()
         return ProcessResult(
-            exitCode: process.terminationStatus,
+            exitCode: child.exitCode,
             standardOutput: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
             standardError: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "",
             duration: Date().timeIntervalSince(start)
         )
+    }
+
+    /// A new, empty file for a child's output, opened for writing (close-on-exec: the child gets
+    /// it as stdout or stderr only).
+    public static func openForOutput(_ url: URL) throws -> Int32 {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ChildProcessError(description: "cannot create \(url.path): \(String(cString: strerror(errno)))") }
+        return fd
     }
 
     /// Like `run`, but waits on a background thread so an async test's fakes keep serving.
