@@ -47,6 +47,10 @@ public protocol UsageStore: Sendable {
     /// active in every week since, up to the last week stored.
     func retention(from: UTCDay?, to: UTCDay?) async throws -> [RetentionCohort]
 
+    /// For each day from `from` through `to` (defaults: the days stored), the instances active in
+    /// the 28 days ending on it by how many of those days they were seen on (``DaysSeen``).
+    func daysSeen(from: UTCDay?, to: UTCDay?) async throws -> [DaysSeenCounts]
+
     /// Everything held about one instance, or `nil` when nothing is.
     func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary?
 

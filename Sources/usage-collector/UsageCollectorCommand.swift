@@ -227,7 +227,7 @@ struct Serve: AsyncParsableCommand {
 
 struct Stats: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print a report: active (the default), new or churned instances per UTC day, regions, or weekly retention."
+        abstract: "Print a report: active (the default), new or churned instances per UTC day, regions, weekly retention, or instances by days seen in the last 28 (and regular instances)."
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -236,9 +236,10 @@ struct Stats: AsyncParsableCommand {
 
     enum Report: String, ExpressibleByArgument, CaseIterable {
         case actives, new, churned, regions, retention
+        case daysSeen = "days-seen"
     }
 
-    @Option(help: "actives, new, churned, regions or retention.")
+    @Option(help: "actives, new, churned, regions, retention or days-seen.")
     var report: Report = .actives
 
     @Option(help: "table, csv or json.")
@@ -302,6 +303,9 @@ struct Stats: AsyncParsableCommand {
             return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         case .retention:
             let result = RetentionReport(cohorts: try await sqlite.retention(from: fromDay, to: toDay))
+            return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
+        case .daysSeen:
+            let result = DaysSeenReport(days: try await sqlite.daysSeen(from: fromDay, to: toDay))
             return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         }
         }

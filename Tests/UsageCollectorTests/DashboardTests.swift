@@ -37,16 +37,20 @@ import TestSupport
             #expect(dom.exitCode == 0)
             let html = dom.standardOutput
             // Three charts, each an SVG with its title and description.
-            for (id, title) in [("actives", "Active instances per day"), ("new-churned", "New and churned instances per day"), ("regions", "Active instances by region, last 28 days")] {
+            for (id, title) in [("actives", "Active instances per day"), ("new-churned", "New and churned instances per day"), ("regions", "Active instances by region, last 28 days"),
+                                ("days-seen", "Instances active in the last 28 days, by how many of those days they were seen")] {
                 #expect(html.contains(#"<svg id="\#(id)" class="chart""#), "chart \(id)")
                 #expect(html.contains(#"<title id="\#(id)-title">\#(title)</title>"#), "title of \(id)")
                 #expect(html.contains(#"id="\#(id)-desc""#), "description of \(id)")
             }
             #expect(html.components(separatedBy: "<polyline").count - 1 >= 4, "daily, 7-day, 28-day and new lines")
             // The headline tiles (the last day is 2026-11-16: A and E are active).
-            for (tile, value) in [("active-1d", "2"), ("active-7d", "3"), ("active-28d", "5"), ("new-28d", "5"), ("churned-28d", "0")] {
+            for (tile, value) in [("active-1d", "2"), ("active-7d", "3"), ("active-28d", "5"), ("regular-28d", "0"), ("new-28d", "5"), ("churned-28d", "0")] {
                 #expect(html.contains(#"data-tile="\#(tile)"><span class="value">\#(value)</span>"#), "tile \(tile) shows \(value)")
             }
+            // Instances by days seen on 11-16: D and E on 1 day, A, B and C on 2-7; none regular.
+            #expect(html.contains(#"<th scope="col">21–28 days</th><th scope="col">active (28 days)</th><th scope="col">regular</th>"#))
+            #expect(html.contains(#"<tr><th scope="row">2026-11-16</th><td>2</td><td>3</td><td>0</td><td>0</td><td>5</td><td>0</td></tr>"#))
             // The regions bar chart and the retention table.
             #expect(html.contains("<title>us-west-2: 2</title>"))
             #expect(html.contains(#"<th scope="row">2026-11-02</th><td>3</td>"#))

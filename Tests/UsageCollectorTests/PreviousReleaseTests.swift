@@ -37,6 +37,16 @@ import TestSupport
         for (line, (got, want)) in zip(reported, expected).enumerated() {
             #expect(got == want, "report \(line + 1)")
         }
+        // The 28-day counts that migration 006 filled in add up, day by day, to the 28-day actives
+        // the previous release kept.
+        let daysSeen = try ProcessRunner.run(ProcessRunner.product("usage-collector"),
+                                             ["stats", "--database", database, "--report", "days-seen", "--format", "csv", "--log-level", "warning"])
+        let monthly = try ProcessRunner.run(ProcessRunner.product("usage-collector"),
+                                            ["stats", "--database", database, "--window", "28", "--format", "csv", "--log-level", "warning"])
+        let seenActives = daysSeen.standardOutput.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[5] }
+        let actives = monthly.standardOutput.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[1] }
+        #expect(seenActives.count > 20)
+        #expect(seenActives == actives)
         // Migrated in place: the next ping goes through the journal and is counted.
         let before = try await LiveCollector.run(databasePath: database) { collector in
             let before = try await collector.storedDays().reduce(0) { $0 + $1.pings }

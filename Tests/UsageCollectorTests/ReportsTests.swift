@@ -97,7 +97,61 @@ import UsageTrackingCore
         }
     }
 
+    @Test func daysSeen() async throws {
+        try await withImportedCollector { collector in
+            // 11-16: A on 4 of the 28 days, B on 2, C on 3, D and E on 1.
+            let json = try await collector.get("/v1/reports/days-seen?from=2026-11-16&to=2026-11-16")
+            #expect(json.status == 200)
+            #expect(json.body == #"{"window":28,"regular_days":21,"days":[{"day":"2026-11-16","seen_1":2,"seen_2_7":3,"seen_8_20":0,"seen_21_28":0,"active_28d":5,"regular":0}]}"#)
+            // 11-30: A's 11-02 and B's 11-02 are more than 27 days back, so B is seen on 1 day.
+            let csv = try await collector.get("/v1/reports/days-seen?from=2026-11-29&to=2026-11-30&format=csv")
+            #expect(csv.body == "day,seen_1,seen_2_7,seen_8_20,seen_21_28,active_28d,regular\n2026-11-29,2,3,0,0,5,0\n2026-11-30,3,2,0,0,5,0\n")
+            // Over the days stored by default: the first day has A and B, once each.
+            let all = try await collector.get("/v1/reports/days-seen")
+            #expect(Self.column(all, "seen_1").first == 2)
+            #expect(Self.column(all, "active_28d") == Self.column(try await collector.get("/v1/reports/actives?window=28"), "active"))
+        }
+    }
+
+    /// An instance seen on 22 days in a row is regular while at least 21 of them are among the
+    /// last 28, and not from the day only 20 are; one seen every other day never is.
+    @Test func regularInstancesAreThoseSeenOnAtLeast21OfTheLast28Days() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let start = try UTCDay(iso8601: "2026-10-01")
+        var lines = ["time,instance_id,region"]
+        for day in 0..<22 { lines.append("\(start.advanced(by: day))T06:00:00Z,i-00000001,us-west-2") }
+        for day in 0..<20 { lines.append("\(start.advanced(by: 2 * day % 28))T07:00:00Z,i-00000002,us-west-2") }
+        let csv = directory.path("pings.csv")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: csv, atomically: true, encoding: .utf8)
+        let database = directory.path("usage.sqlite")
+        let collector = ProcessRunner.product("usage-collector")
+        let imported = try await ProcessRunner.runAsync(collector, ["import-csv", csv, "--database", database])
+        #expect(imported.exitCode == 0, "\(imported.standardError)")
+        // i-00000002 is seen on the 14 even days 0-26 (the last six twice over).
+        let report = try await ProcessRunner.runAsync(collector, ["stats", "--database", database, "--report", "days-seen", "--format", "csv",
+                                                                  "--from", "2026-10-22", "--to", "2026-10-30"])
+        #expect(report.exitCode == 0, "\(report.standardError)")
+        #expect(report.standardOutput == """
+            day,seen_1,seen_2_7,seen_8_20,seen_21_28,active_28d,regular
+            2026-10-22,0,0,1,1,2,1
+            2026-10-23,0,0,1,1,2,1
+            2026-10-24,0,0,1,1,2,1
+            2026-10-25,0,0,1,1,2,1
+            2026-10-26,0,0,1,1,2,1
+            2026-10-27,0,0,1,1,2,1
+            2026-10-28,0,0,1,1,2,1
+            2026-10-29,0,0,1,1,2,1
+            2026-10-30,0,0,2,0,2,0
+
+            """)
+        let table = try await ProcessRunner.runAsync(collector, ["stats", "--database", database, "--report", "days-seen", "--from", "2026-10-22", "--to", "2026-10-22"])
+        #expect(table.standardOutput.contains("regular"), "\(table.standardOutput)")
+    }
+
     @Test(arguments: [
+        ("/v1/reports/days-seen?region=us-west-2", "unknown_parameter"),
+        ("/v1/reports/days-seen?from=2026-12-01&to=2026-11-01", "invalid_range"),
         ("/v1/reports/actives?from=2026-12-01&to=2026-11-01", "invalid_range"),
         ("/v1/reports/actives?from=2026-13-01", "invalid_date"),
         ("/v1/reports/actives?window=3", "invalid_window"),

@@ -72,6 +72,16 @@ import UsageTrackingCore
             rows.values.compactMap { $0[day] }.filter { scope($0.region, matches: region) }.reduce(0) { $0 + $1.pings }
         }
 
+        /// Per count s (index s - 1), the instances seen on exactly s of the 28 days ending on `day`.
+        func daysSeen(day: Int) -> [Int] {
+            var counts = Array(repeating: 0, count: 28)
+            for days in rows.values {
+                let seen = days.keys.filter { $0 > day - 28 && $0 <= day }.count
+                if seen > 0 { counts[seen - 1] += 1 }
+            }
+            return counts
+        }
+
         func firstDay(_ instance: Int) -> Int? { rows[instance]?.keys.min() }
         func lastDay(_ instance: Int) -> Int? { rows[instance]?.keys.max() }
     }
@@ -154,6 +164,9 @@ import UsageTrackingCore
         if let sqlite = store as? SQLiteUsageStore {
             try await sqlite.rebuildRollups()
             try await compare(store, oracle)
+        } else if let postgres = store as? RunningPostgresStore {
+            try await postgres.rebuildRollups()
+            try await compare(store, oracle)
         }
         // Purge everything more than 60 days before day 69.
         _ = try await store.purge(olderThan: 60, today: Sample.day(69))
@@ -205,5 +218,12 @@ import UsageTrackingCore
         }
         let expectedRegions = Set(oracle.rows.values.flatMap { $0.values.map { $0.region ?? "unknown" } })
         #expect(Set(regions.regions.map(\.region)).isSuperset(of: expectedRegions))
+        // By days seen, from before the first day to after the last (the counts run on 27 days).
+        let seen = try await store.daysSeen(from: Sample.day(first - 2), to: Sample.day(last + 30))
+        #expect(seen.map(\.day) == (first - 2...last + 30).map(Sample.day))
+        #expect(seen.map(\.instances) == (first - 2...last + 30).map(oracle.daysSeen(day:)), "days seen")
+        let defaulted = try await store.daysSeen(from: nil, to: nil)
+        #expect(defaulted.map(\.instances) == (first...last).map(oracle.daysSeen(day:)), "days seen over the days stored")
+        #expect(defaulted.map(\.active) == (first...last).map { oracle.actives(window: 28, day: $0, region: nil) })
     }
 }

@@ -60,6 +60,7 @@ final class RunningPostgresStore: UsageStore {
     }
     func regions(from: UTCDay?, to: UTCDay?) async throws -> RegionsReport { try await ready().regions(from: from, to: to) }
     func retention(from: UTCDay?, to: UTCDay?) async throws -> [RetentionCohort] { try await ready().retention(from: from, to: to) }
+    func daysSeen(from: UTCDay?, to: UTCDay?) async throws -> [DaysSeenCounts] { try await ready().daysSeen(from: from, to: to) }
     func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary? { try await ready().instanceSummary(instanceID) }
     func forget(_ instanceID: InstanceID) async throws -> Int { try await ready().forget(instanceID) }
     func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeSummary { try await ready().purge(olderThan: days, today: today) }

@@ -67,6 +67,7 @@ func allReports(_ store: some UsageStore) async throws -> String {
         }
     }
     text += "\(try await store.churned(after: 2, from: nil, to: nil, region: nil))\n"
-    text += "\(try await store.regions(from: nil, to: nil))\n\(try await store.retention(from: nil, to: nil))"
+    text += "\(try await store.regions(from: nil, to: nil))\n\(try await store.retention(from: nil, to: nil))\n"
+    text += "\(try await store.daysSeen(from: nil, to: nil))"
     return text
 }

@@ -3,7 +3,7 @@ import Hummingbird
 import UsageStore
 import UsageTrackingCore
 
-/// The read side's reports: `GET /v1/reports/actives|new|churned|regions|retention`, JSON by
+/// The read side's reports: `GET /v1/reports/actives|new|churned|regions|retention|days-seen`, JSON by
 /// default, CSV with `?format=csv` or `Accept: text/csv`.
 struct ReportsController<Store: UsageStore> {
     let store: Store
@@ -17,6 +17,7 @@ struct ReportsController<Store: UsageStore> {
         routes.get("churned", use: churned)
         routes.get("regions", use: regions)
         routes.get("retention", use: retention)
+        routes.get("days-seen", use: daysSeen)
         return routes
     }
 
@@ -52,6 +53,13 @@ struct ReportsController<Store: UsageStore> {
     @Sendable func retention(_ request: Request, context: AppRequestContext) async throws -> Response {
         let query = try ReportQuery(request.uri.queryParameters, allowed: ["cohort"])
         let report = RetentionReport(cohorts: try await store.retention(from: query.from, to: query.to))
+        return Self.respond(request, json: report.json(minimumCount: minimumCount), csv: report.csv(minimumCount: minimumCount))
+    }
+
+    /// `?from=&to=`.
+    @Sendable func daysSeen(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let query = try ReportQuery(request.uri.queryParameters, allowed: [])
+        let report = DaysSeenReport(days: try await store.daysSeen(from: query.from, to: query.to))
         return Self.respond(request, json: report.json(minimumCount: minimumCount), csv: report.csv(minimumCount: minimumCount))
     }
 

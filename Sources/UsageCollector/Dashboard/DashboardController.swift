@@ -30,6 +30,7 @@ struct DashboardController<Store: UsageStore> {
                 churnAfter: churnAfter,
                 regions: try await store.regions(from: from, to: to),
                 retention: try await store.retention(from: from, to: to),
+                daysSeen: try await store.daysSeen(from: from, to: to),
                 minimumCount: minimumCount
             )
         }

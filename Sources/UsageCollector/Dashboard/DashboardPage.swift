@@ -11,6 +11,8 @@ struct DashboardPage {
     let churnAfter: Int
     let regions: RegionsReport
     let retention: [RetentionCohort]
+    /// By day, as `daily`.
+    var daysSeen: [DaysSeenCounts] = []
     let minimumCount: Int?
 
     func cell(_ value: Int) -> String { SmallCounts.cell(value, minimumCount: minimumCount) }
@@ -27,6 +29,7 @@ struct DashboardPage {
             ("active-1d", "active on \(lastDay.map { "\($0)" } ?? "the last day")", daily.last?.active ?? 0),
             ("active-7d", "active over the last 7 days", weekly.last?.active ?? 0),
             ("active-28d", "active over the last 28 days", monthly.last?.active ?? 0),
+            ("regular-28d", "regular: seen on at least 21 of the last 28 days", daysSeen.last?.regular ?? 0),
             ("new-28d", "new in the last 28 days", recent.reduce(0) { $0 + $1.new }),
             ("churned-28d", "churned (no ping for \(churnAfter) days) in the last 28 days", recent.reduce(0) { $0 + (churnByDay[$1.day] ?? 0) }),
         ]
@@ -96,6 +99,21 @@ struct DashboardPage {
             [row.day.iso8601, cell(row.new), churnByDay[row.day].map(cell) ?? "–"]
         })
 
+        page += "<h2>Instances by days seen</h2>\n"
+        let bucketNames = DaysSeenReport.buckets.map { $0.count == 1 ? "\($0.lowerBound) day" : "\($0.lowerBound)–\($0.upperBound) days" }
+        let bucketColors = ["#f59e0b", "#0891b2", "#16a34a", "#2563eb"]
+        page += SVGChart.lines(
+            id: "days-seen", title: "Instances active in the last 28 days, by how many of those days they were seen",
+            description: "For each UTC day, the instances with a ping in the 28 days ending on it, grouped by the number of those days they sent one. A cluster that keeps reporting one instance is seen on every day; the 21–28 group are the regular instances, the nearest count to deployments (docs/counting-deployments.md).",
+            days: daysSeen.map(\.day),
+            series: DaysSeenReport.buckets.indices.map { index in
+                .init(name: bucketNames[index], color: bucketColors[index], values: daysSeen.map { plotted($0.seen(DaysSeenReport.buckets[index])) })
+            }
+        )
+        page += table(caption: "Instances by days seen in the last 28", header: ["day"] + bucketNames + ["active (28 days)", "regular"], rows: daysSeen.map { row in
+            [row.day.iso8601] + DaysSeenReport.buckets.map { cell(row.seen($0)) } + [cell(row.active), cell(row.regular)]
+        })
+
         page += "<h2>Regions</h2>\n"
         let regionRows = regions.regions.map { (label: $0.region, value: plotted($0.active28d) ?? 0, shown: cell($0.active28d)) }
         page += SVGChart.bars(
@@ -111,7 +129,7 @@ struct DashboardPage {
         page += "<h2>Retention by weekly cohort</h2>\n"
         page += retentionTable()
         page += """
-            <p class="note">A day is a UTC day. Active: distinct instances with a ping that day (or in the trailing window). New: first day ever seen. Churned: last ping exactly \(churnAfter) days before, none since. Reports in JSON and CSV: <code>/v1/reports/…</code>.</p>
+            <p class="note">A day is a UTC day. Active: distinct instances with a ping that day (or in the trailing window). New: first day ever seen. Churned: last ping exactly \(churnAfter) days before, none since. Regular: seen on at least 21 of the 28 days ending that day. Reports in JSON and CSV: <code>/v1/reports/…</code>.</p>
             </main>
             </body>
             </html>

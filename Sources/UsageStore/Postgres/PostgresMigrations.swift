@@ -56,6 +56,7 @@ enum PostgresMigrations {
         Migration(id: "2026-11-30-003-report-rollups", statements: PostgresRollups.schema),
         Migration(id: "2026-11-30-004-write-functions", statements: PostgresRollups.writeFunctions),
         Migration(id: "2026-12-03-005-ping-journal", statements: PostgresJournal.migration005),
+        Migration(id: "2026-12-04-006-days-seen", statements: PostgresDaysSeen.migration006),
     ]
 
     /// The key of the session advisory lock held while migrating ("usage-tracking migrations").

@@ -434,6 +434,20 @@ public final class PostgresUsageStore: UsageStore {
         }
     }
 
+    public func daysSeen(from: UTCDay?, to: UTCDay?) async throws -> [DaysSeenCounts] {
+        try await read { db in
+            guard let (start, end) = try await db.range(scope: "*", from: from, to: to) else { return [] }
+            // What came before the range, summed, as if on the day before it; then the range.
+            let (low, high) = (start.daysSinceEpoch, end.daysSinceEpoch)
+            let rows = try await db.rows((Int, Int, Int).self, """
+                SELECT seen, \(low) - 1, sum(delta)::bigint FROM days_seen_delta WHERE day < \(low) GROUP BY seen
+                UNION ALL SELECT seen, day, delta::bigint FROM days_seen_delta WHERE day BETWEEN \(low) AND \(high)
+                ORDER BY 2
+                """).map { (seen: $0.0, day: $0.1, delta: $0.2) }
+            return DaysSeenCounts.prefixSums(rows, from: start, to: end)
+        }
+    }
+
     public func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary? {
         let key = self.key(instanceID)
         return try await read { db in

@@ -47,6 +47,7 @@ struct SQLiteDayWriter {
     let insertDay: Statement
     let updateDay: Statement
     let neighbours: Statement
+    let nearbyDays: Statement
 
     init(_ db: Database, maintainsRollups: Bool = true) throws {
         self.db = db
@@ -75,6 +76,10 @@ struct SQLiteDayWriter {
                 (SELECT day FROM instance_days WHERE instance_id = :i AND day < :day AND region IS :region ORDER BY day DESC LIMIT 1),
                 (SELECT day FROM instance_days WHERE instance_id = :i AND day > :day AND region IS :region ORDER BY day LIMIT 1),
                 EXISTS (SELECT 1 FROM instance_days WHERE instance_id = :i AND day BETWEEN :week AND :week + 6 AND day != :day)
+            """)
+        // The instance's other days whose 28-day counts a new day changes, or that change them.
+        nearbyDays = try db.cachedStatement(sql: """
+            SELECT day FROM instance_days WHERE instance_id = ? AND day BETWEEN ? AND ? AND day != ? ORDER BY day
             """)
     }
 
@@ -147,6 +152,10 @@ struct SQLiteDayWriter {
                 if !around.otherDayInWeek {
                     changes.activeInWeek(firstDay: firstDay, day: row.day)
                 }
+                let nearby = alone ? [] : try Int.fetchAll(nearbyDays, arguments: [
+                    row.instance, row.day - DaysSeen.window + 1, row.day + DaysSeen.window - 1, row.day,
+                ])
+                changes.daysSeen(DaysSeen.change(adding: row.day, to: nearby))
             }
             return (.inserted, row.pings)
         }
@@ -241,6 +250,8 @@ struct RollupChanges {
     /// By window (the index of its length in `SQLiteRollups.windows`), then scope number.
     private var windows: [[DaySums<Int>]] = SQLiteRollups.windows.map { _ in [] }
     private var retention: [CohortWeek: Int] = [:]
+    /// `days_seen_delta` by count (`seen[s - 1]`), per day.
+    private var seen: [DaySums<Int>] = Array(repeating: DaySums(), count: DaysSeen.window)
 
     /// A row's regional scope: its region, or `unknown`.
     static func scope(_ region: String?) -> String { region ?? "unknown" }
@@ -271,6 +282,13 @@ struct RollupChanges {
     /// instance and week).
     mutating func activeInWeek(firstDay: Int, day: Int) {
         retention[CohortWeek(cohort: Self.monday(firstDay), week: Self.monday(day)), default: 0] += 1
+    }
+
+    /// Adds entries to the 28-day counts (`days_seen_delta`).
+    mutating func daysSeen(_ entries: [DaysSeen.Delta]) {
+        for entry in entries {
+            seen[entry.seen - 1].add(entry.delta, on: entry.day)
+        }
     }
 
     /// Adds (`sign` 1) or removes (-1) a day's membership in one scope: the daily count, and the
@@ -316,6 +334,16 @@ struct RollupChanges {
             """)
         for (key, count) in self.retention.sorted(by: { ($0.key.cohort, $0.key.week) < ($1.key.cohort, $1.key.week) }) where count != 0 {
             try retention.execute(arguments: [key.cohort, key.week, count])
+        }
+        guard seen.contains(where: { !$0.nonZero().isEmpty }) else { return }
+        let daysSeen = try db.cachedStatement(sql: """
+            INSERT INTO days_seen_delta (seen, day, delta) VALUES (?, ?, ?)
+            ON CONFLICT (seen, day) DO UPDATE SET delta = delta + excluded.delta
+            """)
+        for (index, sums) in seen.enumerated() {
+            for (day, delta) in sums.nonZero() {
+                try daysSeen.execute(arguments: [index + 1, day, delta])
+            }
         }
     }
 }

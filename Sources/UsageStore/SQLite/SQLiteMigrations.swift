@@ -39,13 +39,16 @@ enum SQLiteMigrations {
             try db.execute(sql: SQLiteRollups.schema)
             // Fills the new rollups from the rows already there; the same rebuild as at run time
             // (it used to read a view of the rows, to the same result).
-            try SQLiteRollups.rebuildDayRollups(db)
+            try SQLiteRollups.rebuildDayRollups(db, daysSeen: false)
         }
         migrator.registerMigration("2026-11-29-004-batched-rollups") { db in
             try db.execute(sql: SQLiteRollups.migration004)
         }
         migrator.registerMigration("2026-12-03-005-weeks-before-1970") { db in
             try db.execute(sql: SQLiteRollups.migration005)
+        }
+        migrator.registerMigration("2026-12-04-006-days-seen") { db in
+            try db.execute(sql: SQLiteRollups.migration006)
         }
         return migrator
     }

@@ -1,4 +1,5 @@
 import GRDB
+import UsageTrackingCore
 
 /// The report rollups of the SQLite store, kept exact in the same transaction as every write
 /// (by ``SQLiteDayWriter`` for new and changed day rows, by triggers for deletions and for
@@ -252,6 +253,36 @@ enum SQLiteRollups {
             GROUP BY 1, 2;
         """
 
+    /// Migration 006, frozen as literal SQL: `days_seen_delta(seen, day, delta)`, how many of the
+    /// 28 days ending on each day each instance was seen on, as a difference array per count (see
+    /// ``DaysSeen``): the instances seen on exactly s of the 28 days ending on D are the sum of
+    /// `delta` over rows with `seen` = s and `day` ≤ D. Filled from the rows already there: per
+    /// instance, its count changes on each of its days (+1) and 28 days after each (−1); each
+    /// stretch between two changes with a count above 0 adds one entry at its start and takes
+    /// one away at its end. Kept by ``SQLiteDayWriter`` and by `forget`, `purge` and the rebuild,
+    /// all through ``DaysSeen``, not by triggers.
+    static let migration006: String = """
+        CREATE TABLE days_seen_delta (
+            seen INTEGER NOT NULL,
+            day INTEGER NOT NULL,
+            delta INTEGER NOT NULL,
+            PRIMARY KEY (seen, day)
+        ) WITHOUT ROWID;
+        INSERT INTO days_seen_delta (seen, day, delta)
+            WITH runs AS (
+                SELECT e, sum(n) OVER (PARTITION BY instance_id ORDER BY e) AS c,
+                       lead(e) OVER (PARTITION BY instance_id ORDER BY e) AS next
+                FROM (SELECT instance_id, e, sum(n) AS n FROM (
+                          SELECT instance_id, day AS e, 1 AS n FROM instance_days
+                          UNION ALL SELECT instance_id, day + 28, -1 FROM instance_days
+                      ) GROUP BY instance_id, e)
+            )
+            SELECT seen, day, sum(delta) FROM (
+                SELECT c AS seen, e AS day, 1 AS delta FROM runs WHERE c > 0
+                UNION ALL SELECT c, next, -1 FROM runs WHERE c > 0
+            ) GROUP BY seen, day HAVING sum(delta) != 0;
+        """
+
     static let dropTriggers = """
         DROP TRIGGER IF EXISTS instance_days_inserted;
         DROP TRIGGER IF EXISTS instance_days_deleted;
@@ -282,7 +313,11 @@ enum SQLiteRollups {
     ///
     /// The retention cohort is the instance's `first_day` in `instances`, the one the live path and
     /// the triggers use, so rows are joined to their instance.
-    static func rebuildDayRollups(_ db: Database) throws {
+    ///
+    /// `daysSeen`: also `days_seen_delta` (migration 006), from each instance's days with
+    /// ``DaysSeen/contribution(ofDays:clip:)``. Migration 003, which runs this before that table
+    /// exists, passes false.
+    static func rebuildDayRollups(_ db: Database, daysSeen: Bool = true) throws {
         var changes = RollupChanges()
         let rows = try Row.fetchCursor(db, sql: """
             SELECT d.instance_id, d.day, d.region, d.pings, i.first_day
@@ -298,6 +333,8 @@ enum SQLiteRollups {
         // Consecutive rows mostly name the same region: its scope number is looked up once.
         var region: String?? = .none
         var scope = all
+        // The current instance's days so far, for the 28-day counts.
+        var days: [Int] = []
         while let row = try rows.next() {
             let id: String = row[0]
             let day: Int = row[1]
@@ -309,6 +346,8 @@ enum SQLiteRollups {
             let pings: Int = row[3]
             let firstDay: Int? = row[4]
             if id != instance {
+                if daysSeen { changes.daysSeen(DaysSeen.contribution(ofDays: days)) }
+                days.removeAll(keepingCapacity: true)
                 instance = id
                 previous = nil
                 previousInScope.removeAll(keepingCapacity: true)
@@ -321,17 +360,20 @@ enum SQLiteRollups {
             changes.membership(day: day, scope: scope, pings: pings, previous: previousInScope[scope], next: nil, sign: 1)
             previous = day
             previousInScope[scope] = day
+            days.append(day)
             let week = RollupChanges.monday(day)
             if let firstDay, week != previousWeek {
                 changes.activeInWeek(firstDay: firstDay, day: day)
                 previousWeek = week
             }
         }
+        if daysSeen { changes.daysSeen(DaysSeen.contribution(ofDays: days)) }
         try db.execute(sql: """
             DELETE FROM daily_rollup;
             DELETE FROM window_delta;
             DELETE FROM retention_weeks;
             """)
+        if daysSeen { try db.execute(sql: "DELETE FROM days_seen_delta") }
         try changes.apply(db)
     }
 

@@ -421,6 +421,21 @@ public final class SQLiteUsageStore: UsageStore {
         }
     }
 
+    public func daysSeen(from: UTCDay?, to: UTCDay?) async throws -> [DaysSeenCounts] {
+        try await foldJournal()
+        return try await pool.read { db in
+            guard let (start, end) = try Self.range(db, scope: "*", from: from, to: to) else { return [] }
+            // What came before the range, summed, as if on the day before it; then the range.
+            let (low, high) = (start.daysSinceEpoch, end.daysSinceEpoch)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT seen, ? - 1 AS day, sum(delta) FROM days_seen_delta WHERE day < ? GROUP BY seen
+                UNION ALL SELECT seen, day, delta FROM days_seen_delta WHERE day BETWEEN ? AND ?
+                ORDER BY 2
+                """, arguments: [low, low, low, high]).map { (seen: $0[0] as Int, day: $0[1] as Int, delta: $0[2] as Int) }
+            return DaysSeenCounts.prefixSums(rows, from: start, to: end)
+        }
+    }
+
     // MARK: Report helpers
 
     /// The requested range, defaulting to the first and last day with activity in `scope`;
@@ -506,6 +521,11 @@ public final class SQLiteUsageStore: UsageStore {
             self.seen.remove(key)
         }
         let removed = try await pool.write { db in
+            // Its 28-day counts go (the other rollups follow the deletion by triggers).
+            var changes = RollupChanges()
+            let days = try Int.fetchAll(db, sql: "SELECT day FROM instance_days WHERE instance_id = ? ORDER BY day", arguments: [key])
+            changes.daysSeen(DaysSeen.contribution(ofDays: days).map(\.negated))
+            try changes.apply(db)
             try db.execute(sql: "DELETE FROM instance_days WHERE instance_id = ?", arguments: [key])
             var count = db.changesCount
             try db.execute(sql: "DELETE FROM instances WHERE instance_id = ?", arguments: [key])
@@ -521,6 +541,7 @@ public final class SQLiteUsageStore: UsageStore {
         try await foldJournal()
         let summary = try await pool.write { db in
             self.seen.clear()
+            try Self.purgeDaysSeen(db, cutoff: cutoff.daysSinceEpoch)
             try db.execute(sql: "DELETE FROM instance_days WHERE day < ?", arguments: [cutoff.daysSinceEpoch])
             let dayRows = db.changesCount
             try db.execute(sql: "DELETE FROM instances WHERE first_day < ? AND NOT EXISTS (SELECT 1 FROM instance_days d WHERE d.instance_id = instances.instance_id)", arguments: [cutoff.daysSinceEpoch])
@@ -533,6 +554,37 @@ public final class SQLiteUsageStore: UsageStore {
         }
         if summary.dayRows > 0 { try await scrubWriteAheadLog() }
         return summary
+    }
+
+    /// What removing every day before `cutoff` does to the 28-day counts (the other rollups follow
+    /// the deletion by triggers): per instance with such days, the counts of days up to
+    /// `cutoff` + 26 change, and depend only on its days up to then.
+    static func purgeDaysSeen(_ db: Database, cutoff: Int) throws {
+        var changes = RollupChanges()
+        let clipEnd = cutoff + DaysSeen.window - 2
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT d.instance_id, d.day FROM instances i JOIN instance_days d ON d.instance_id = i.instance_id
+            WHERE i.first_day < ? AND d.day <= ? ORDER BY d.instance_id, d.day
+            """, arguments: [cutoff, clipEnd])
+        var instance = ""
+        var days: [Int] = []
+        func instanceDone() {
+            guard let first = days.first, first < cutoff else { return }
+            let clip = first...clipEnd
+            let kept = Array(days.drop { $0 < cutoff })
+            changes.daysSeen(DaysSeen.contribution(ofDays: kept, clip: clip) + DaysSeen.contribution(ofDays: days, clip: clip).map(\.negated))
+        }
+        while let row = try rows.next() {
+            let id: String = row[0]
+            if id != instance {
+                instanceDone()
+                instance = id
+                days.removeAll(keepingCapacity: true)
+            }
+            days.append(row[1])
+        }
+        instanceDone()
+        try changes.apply(db)
     }
 
     /// Copies the write-ahead log into the database and truncates it to zero bytes, so page
