@@ -52,7 +52,7 @@ public struct AgentConfiguration: Sendable {
 }
 
 /// A setting that cannot work; the agent exits 64 with this message.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+public struct AgentConfigurationError: Error, Sendable, CustomStringConvertible {
     public let description: String
 
     public init(_ description: String) {
@@ -81,7 +81,7 @@ public struct AgentFlags: Sendable {
 extension AgentConfiguration {
     /// Resolves flags over environment variables over defaults, the AWS SDK conventions for the
     /// metadata endpoint included, and validates the result.
-    public static func resolve(flags: AgentFlags, environment: [String: String]) throws(ConfigurationError) -> AgentConfiguration {
+    public static func resolve(flags: AgentFlags, environment: [String: String]) throws(AgentConfigurationError) -> AgentConfiguration {
         func env(_ name: String) -> String? {
             guard let value = environment[name]?.trimmingWhitespace, !value.isEmpty else { return nil }
             return value
@@ -91,48 +91,48 @@ extension AgentConfiguration {
         configuration.collectorURL = flags.collector ?? env("USAGE_COLLECTOR_URL")
         if let url = configuration.collectorURL {
             guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.split(separator: "/").count >= 2 else {
-                throw ConfigurationError("the collector URL must start with https:// or http://; got \(ValidationError.quoted(url))")
+                throw AgentConfigurationError("the collector URL must start with https:// or http://; got \(ValidationError.quoted(url))")
             }
             configuration.collectorURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
 
         let protocolName = flags.pingProtocol ?? env("USAGE_PROTOCOL") ?? "json"
         guard let pingProtocol = PingProtocol(rawValue: protocolName) else {
-            throw ConfigurationError("the protocol must be json or s3; got \(ValidationError.quoted(protocolName))")
+            throw AgentConfigurationError("the protocol must be json or s3; got \(ValidationError.quoted(protocolName))")
         }
         configuration.pingProtocol = pingProtocol
         if pingProtocol == .json, configuration.collectorURL == nil {
-            throw ConfigurationError("protocol json needs a collector URL: --collector or USAGE_COLLECTOR_URL")
+            throw AgentConfigurationError("protocol json needs a collector URL: --collector or USAGE_COLLECTOR_URL")
         }
 
         let jitterFromEnvironment = flags.jitter != nil ? nil : try integer(env("USAGE_JITTER_SECONDS"), name: "USAGE_JITTER_SECONDS")
         configuration.jitterSeconds = flags.jitter ?? jitterFromEnvironment ?? 300
         guard (0...86_400).contains(configuration.jitterSeconds) else {
-            throw ConfigurationError("the jitter must be between 0 and 86400 seconds; got \(configuration.jitterSeconds)")
+            throw AgentConfigurationError("the jitter must be between 0 and 86400 seconds; got \(configuration.jitterSeconds)")
         }
         let timeoutFromEnvironment = flags.timeout != nil ? nil : try integer(env("USAGE_TIMEOUT_SECONDS"), name: "USAGE_TIMEOUT_SECONDS")
         configuration.timeoutSeconds = flags.timeout ?? timeoutFromEnvironment ?? 30
         guard (1...3600).contains(configuration.timeoutSeconds) else {
-            throw ConfigurationError("the timeout must be between 1 and 3600 seconds; got \(configuration.timeoutSeconds)")
+            throw AgentConfigurationError("the timeout must be between 1 and 3600 seconds; got \(configuration.timeoutSeconds)")
         }
 
         // The metadata endpoint and its timeout, as the AWS SDKs read them.
         configuration.metadataTimeoutSeconds = try integer(env("AWS_METADATA_SERVICE_TIMEOUT"), name: "AWS_METADATA_SERVICE_TIMEOUT") ?? 2
         guard (1...60).contains(configuration.metadataTimeoutSeconds) else {
-            throw ConfigurationError("AWS_METADATA_SERVICE_TIMEOUT must be between 1 and 60 seconds; got \(configuration.metadataTimeoutSeconds)")
+            throw AgentConfigurationError("AWS_METADATA_SERVICE_TIMEOUT must be between 1 and 60 seconds; got \(configuration.metadataTimeoutSeconds)")
         }
         if env("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" {
             configuration.metadataEndpoint = nil
         } else if let endpoint = flags.imdsEndpoint ?? env("AWS_EC2_METADATA_SERVICE_ENDPOINT") {
             guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
-                throw ConfigurationError("the metadata endpoint must be an http:// URL; got \(ValidationError.quoted(endpoint))")
+                throw AgentConfigurationError("the metadata endpoint must be an http:// URL; got \(ValidationError.quoted(endpoint))")
             }
             configuration.metadataEndpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         } else if let mode = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") {
             switch mode.lowercased() {
             case "ipv6": configuration.metadataEndpoint = "http://[fd00:ec2::254]"
             case "ipv4": configuration.metadataEndpoint = "http://169.254.169.254"
-            default: throw ConfigurationError("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6; got \(ValidationError.quoted(mode))")
+            default: throw AgentConfigurationError("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6; got \(ValidationError.quoted(mode))")
             }
         }
 
@@ -140,7 +140,7 @@ extension AgentConfiguration {
             configuration.instanceID = try flags.instanceID.map { text throws(ValidationError) in try InstanceID(validating: text) }
             configuration.region = try flags.region.map { text throws(ValidationError) in try Region(validating: text) }
         } catch {
-            throw ConfigurationError(error.detail)
+            throw AgentConfigurationError(error.detail)
         }
 
         configuration.dryRun = flags.dryRun
@@ -149,7 +149,7 @@ extension AgentConfiguration {
         configuration.nodeName = env("NODE_NAME")
         let choice = flags.nodeChoice ?? env("USAGE_NODE_CHOICE") ?? "this"
         guard let nodeChoice = NodeChoice(rawValue: choice) else {
-            throw ConfigurationError("the node choice must be this or oldest; got \(ValidationError.quoted(choice))")
+            throw AgentConfigurationError("the node choice must be this or oldest; got \(ValidationError.quoted(choice))")
         }
         configuration.nodeChoice = nodeChoice
         if let directory = flags.serviceAccountDirectory { configuration.serviceAccountDirectory = directory }
@@ -161,9 +161,9 @@ extension AgentConfiguration {
         return configuration
     }
 
-    static func integer(_ text: String?, name: String) throws(ConfigurationError) -> Int? {
+    static func integer(_ text: String?, name: String) throws(AgentConfigurationError) -> Int? {
         guard let text else { return nil }
-        guard let value = Int(text) else { throw ConfigurationError("\(name) must be a whole number of seconds; got \(ValidationError.quoted(text))") }
+        guard let value = Int(text) else { throw AgentConfigurationError("\(name) must be a whole number of seconds; got \(ValidationError.quoted(text))") }
         return value
     }
 }

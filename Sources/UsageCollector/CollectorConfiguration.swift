@@ -53,26 +53,26 @@ public struct CollectorConfiguration: Sendable {
     }
 
     /// Refuses settings that would expose the read side by accident.
-    public func validate() throws(ConfigurationError) {
+    public func validate() throws(CollectorConfigurationError) {
         if let adminToken, adminToken.count < 16 {
-            throw ConfigurationError("the admin token must have at least 16 characters")
+            throw CollectorConfigurationError("the admin token must have at least 16 characters")
         }
         if !isLoopback, adminToken == nil, !publicReports {
-            throw ConfigurationError(
+            throw CollectorConfigurationError(
                 "refusing to serve reports on \(host) without an admin token: set --admin-token-file or USAGE_ADMIN_TOKEN, or pass --public-reports to publish them"
             )
         }
         if let minimumCount, minimumCount < 2 {
-            throw ConfigurationError("--min-count must be at least 2")
+            throw CollectorConfigurationError("--min-count must be at least 2")
         }
         if let retentionDays, retentionDays < 1 {
-            throw ConfigurationError("--retention-days must be at least 1")
+            throw CollectorConfigurationError("--retention-days must be at least 1")
         }
         if rateLimit < 0 || rateBurst < 1 {
-            throw ConfigurationError("--rate-limit must be 0 (off) or more, and --rate-burst at least 1")
+            throw CollectorConfigurationError("--rate-limit must be 0 (off) or more, and --rate-burst at least 1")
         }
         if maximumConnections < 1 || requestTimeoutSeconds < 1 || maximumQueuedPings < 1 {
-            throw ConfigurationError("--max-connections, --request-timeout and --max-queued-pings must be at least 1")
+            throw CollectorConfigurationError("--max-connections, --request-timeout and --max-queued-pings must be at least 1")
         }
     }
 
@@ -85,7 +85,7 @@ public struct CollectorConfiguration: Sendable {
 }
 
 /// A setting the collector refuses to start with.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+public struct CollectorConfigurationError: Error, Sendable, CustomStringConvertible {
     public let description: String
 
     public init(_ description: String) {

@@ -36,12 +36,3 @@ public final class LineReader {
         return UnsafeBufferPointer(start: UnsafeRawPointer(buffer).assumingMemoryBound(to: UInt8.self), count: end)
     }
 }
-
-/// An import that cannot proceed (an unreadable file); bad lines are counted, never thrown.
-public struct ImportError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-
-    public init(_ description: String) {
-        self.description = description
-    }
-}

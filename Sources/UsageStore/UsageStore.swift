@@ -4,7 +4,7 @@ import UsageTrackingCore
 /// Where pings are kept: per (instance, UTC day) the region, first and last receipt time and ping
 /// count; per instance its first and last active day. Nothing else.
 ///
-/// Every backend passes the same conformance suite (`UsageStoreConformance` in the tests).
+/// Every backend passes the same conformance suite (`UsageStoreConformanceTests`, and the brute-force `ReportOracleTests`).
 public protocol UsageStore: Sendable {
     /// Stores the pings in one transaction and returns only once it is durably committed.
     ///

@@ -286,26 +286,26 @@ struct Stats: AsyncParsableCommand {
             throw ValidationError("--from is after --to")
         }
         let logger = try store.logger(label: "usage-collector")
-        let (json, csv): (String, String) = try await store.withStore(logger: logger) { sqlite in
+        let (json, csv): (String, String) = try await store.withStore(logger: logger) { opened in
         switch report {
         case .actives:
-            let result = ActivesReport(window: window, days: try await sqlite.dailyActivity(from: fromDay, to: toDay, window: window, region: regionValue))
+            let result = ActivesReport(window: window, days: try await opened.dailyActivity(from: fromDay, to: toDay, window: window, region: regionValue))
             if format == .table { return (result.table(minimumCount: minCount), result.table(minimumCount: minCount)) }
             return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         case .new:
-            let result = NewInstancesReport(days: try await sqlite.newInstances(from: fromDay, to: toDay, region: regionValue))
+            let result = NewInstancesReport(days: try await opened.newInstances(from: fromDay, to: toDay, region: regionValue))
             return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         case .churned:
-            let result = ChurnReport(after: after, days: try await sqlite.churned(after: after, from: fromDay, to: toDay, region: regionValue))
+            let result = ChurnReport(after: after, days: try await opened.churned(after: after, from: fromDay, to: toDay, region: regionValue))
             return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         case .regions:
-            let result = try await sqlite.regions(from: fromDay, to: toDay)
+            let result = try await opened.regions(from: fromDay, to: toDay)
             return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         case .retention:
-            let result = RetentionReport(cohorts: try await sqlite.retention(from: fromDay, to: toDay))
+            let result = RetentionReport(cohorts: try await opened.retention(from: fromDay, to: toDay))
             return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         case .daysSeen:
-            let result = DaysSeenReport(days: try await sqlite.daysSeen(from: fromDay, to: toDay))
+            let result = DaysSeenReport(days: try await opened.daysSeen(from: fromDay, to: toDay))
             return (result.json(minimumCount: minCount), result.csv(minimumCount: minCount))
         }
         }
@@ -346,10 +346,10 @@ struct ImportCSV: AsyncParsableCommand {
 
     func run() async throws {
         let logger = try store.logger(label: "usage-collector")
-        try await store.withStore(logger: logger) { sqlite in
+        try await store.withStore(logger: logger) { opened in
             // One bulk load (see `bulkMerge`) for all the files: into an empty store, the rollups
             // and indexes are built once at the end.
-            try await sqlite.bulkMerge { merge in
+            try await opened.bulkMerge { merge in
                 for file in files {
                     let summary: CSVImporter.Summary
                     do {
@@ -397,9 +397,9 @@ struct ImportS3Logs: AsyncParsableCommand {
             } else {
                 // One bulk load (see `bulkMerge`): into an empty store, the rollups and indexes are
                 // built once at the end.
-                summary = try await store.withStore(logger: logger) { sqlite in
+                summary = try await store.withStore(logger: logger) { opened in
                     var result = S3LogImporter.Summary()
-                    try await sqlite.bulkMerge { merge in
+                    try await opened.bulkMerge { merge in
                         result = try await S3LogImporter(merge: merge, progress: progress).importPaths(paths)
                     }
                     return result
@@ -444,9 +444,9 @@ struct Generate: AsyncParsableCommand {
             throw ValidationError(error.detail)
         }
         let logger = try store.logger(label: "usage-collector")
-        let total: MergeSummary = try await store.withStore(logger: logger) { sqlite in
+        let total: MergeSummary = try await store.withStore(logger: logger) { opened in
             var total = MergeSummary()
-            try await sqlite.bulkMerge { merge in
+            try await opened.bulkMerge { merge in
                 try await SyntheticUsage(instances: instances, days: days, seed: seed, end: endDay).generate { batch in
                     total = total + (try await merge(batch))
                 }

@@ -33,7 +33,7 @@ import UsageTrackingCore
 
     @Test func serveRefusesAPublicAddressWithoutATokenUnlessReportsArePublic() throws {
         var configuration = CollectorConfiguration(host: "0.0.0.0", port: 8080)
-        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        #expect(throws: CollectorConfigurationError.self) { try configuration.validate() }
         configuration.publicReports = true
         #expect(throws: Never.self) { try configuration.validate() }
         configuration.publicReports = false

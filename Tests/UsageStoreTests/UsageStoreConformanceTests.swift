@@ -24,6 +24,21 @@ import UsageTrackingCore
         #expect(summary.region == "us-west-2")
     }
 
+    /// A day keeps the first region named for it, the instance takes the latest: an instance whose
+    /// pings of one day name eu-west-1, then us-west-2, is active in eu-west-1 and new in
+    /// us-west-2, and the regions report lists both.
+    @Test(arguments: StoreBackend.allCases)
+    func aRegionWithANewInstanceAndNoActiveDayIsListed(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        _ = try await store.record([Sample.ping(1, hour: 1, region: "eu-west-1"), Sample.ping(1, hour: 2, region: "us-west-2")])
+        let report = try await store.regions(from: nil, to: nil)
+        #expect(report.regions == [
+            RegionActivity(region: "eu-west-1", active1d: 1, active7d: 1, active28d: 1, new: 0, pings: 2),
+            RegionActivity(region: "us-west-2", active1d: 0, active7d: 0, active28d: 0, new: 1, pings: 0),
+        ])
+    }
+
     @Test(arguments: StoreBackend.allCases)
     func duplicatesInsideOneBatchCountOnce(_ backend: StoreBackend) async throws {
         let (store, cleanup) = try backend.makeStore()

@@ -382,7 +382,7 @@ public final class PostgresUsageStore: UsageStore {
                 return RegionsReport(from: from, to: to, regions: [])
             }
             let (low, high) = (start.daysSinceEpoch, end.daysSinceEpoch)
-            let scopes = try await db.rows(String.self, "SELECT DISTINCT scope FROM daily_rollup WHERE scope <> '*' AND active > 0")
+            let activeScopes = try await db.rows(String.self, "SELECT DISTINCT scope FROM daily_rollup WHERE scope <> '*' AND active > 0")
             let pings = Dictionary(uniqueKeysWithValues: try await db.rows((String, Int).self, """
                 SELECT scope, sum(pings)::bigint FROM daily_rollup WHERE scope <> '*' AND day BETWEEN \(low) AND \(high) GROUP BY scope
                 """))
@@ -400,7 +400,9 @@ public final class PostgresUsageStore: UsageStore {
                 windows[window, default: [:]][scope] = active
             }
             var rows: [RegionActivity] = []
-            for scope in scopes {
+            // The scopes with a day row, and the latest regions of the instances new in the range,
+            // which may have none (a day keeps the first region named for it, the instance the latest).
+            for scope in Set(activeScopes).union(new.keys) {
                 let row = RegionActivity(
                     region: scope, active1d: daily[scope] ?? 0, active7d: windows[7]?[scope] ?? 0,
                     active28d: windows[28]?[scope] ?? 0, new: new[scope] ?? 0, pings: pings[scope] ?? 0
