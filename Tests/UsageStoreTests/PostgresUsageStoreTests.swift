@@ -205,55 +205,7 @@ struct PostgresUsageStoreTests {
         }
     }
 
-    // MARK: Merge, erasure, retention
-
-    @Test func mergeIsIdempotentAndCountsWhatItChanged() async throws {
-        try await Self.withStore { store, _ in
-            var aggregate = DayAggregate(Sample.ping(1, hour: 3))
-            aggregate.lastSeenMilliseconds += 3_600_000
-            aggregate.pings = 2
-            let first = try await store.merge([aggregate, DayAggregate(Sample.ping(2))])
-            #expect(first == MergeSummary(inserted: 2))
-            let again = try await store.merge([aggregate, DayAggregate(Sample.ping(2))])
-            #expect(again == MergeSummary(unchanged: 2))
-            aggregate.pings = 5
-            let grown = try await store.merge([aggregate])
-            #expect(grown == MergeSummary(updated: 1))
-            let pings = try await store.instanceSummary(Sample.id(1))?.days.map(\.pings)
-            #expect(pings == [5])
-        }
-    }
-
-    @Test func forgetRemovesEveryRowOfOneInstance() async throws {
-        try await Self.withStore { store, database in
-            _ = try await store.record(PrivacyTests.pings)
-            let other = try await store.instanceSummary(Sample.id(1))
-            #expect(try await store.forget(Sample.id(2)) == 3)  // two day rows and the instance row
-            #expect(try await store.instanceSummary(Sample.id(2)) == nil)
-            #expect(try await store.forget(Sample.id(2)) == 0)
-            #expect(try await store.instanceSummary(Sample.id(1)) == other)
-            let left = try await Self.query(database.url, "SELECT count(*) FROM instance_days WHERE instance_id = '\(Sample.id(2).rawValue)'", as: Int.self)
-            #expect(left == [0])
-            #expect(try await store.dailyActivity(from: Sample.day(0), to: Sample.day(0), window: 1, region: nil).first?.active == 1)
-        }
-    }
-
-    @Test func purgeKeepsARowExactlyNDaysOldAndRemovesOlderOnes() async throws {
-        try await Self.withStore { store, _ in
-            _ = try await store.record(PrivacyTests.pings)
-            let summary = try await store.purge(olderThan: 8, today: Sample.day(9))
-            #expect(summary.cutoff == Sample.day(1))
-            #expect(summary.dayRows == 2)
-            #expect(summary.instances == 0)
-            #expect(try await store.instanceSummary(Sample.id(1))?.days.map(\.day) == ["2026-11-30"])
-            #expect(try await store.instanceSummary(Sample.id(1))?.firstActiveDay == "2026-11-30")
-            _ = try await store.record(Sample.ping(9, day: 0))
-            let again = try await store.purge(olderThan: 8, today: Sample.day(9))
-            #expect(again.dayRows == 1)
-            #expect(again.instances == 1)
-            #expect(try await store.instanceSummary(Sample.id(9)) == nil)
-        }
-    }
+    // Merge, erasure and retention: UsageStoreConformanceTests, on both backends.
 
     // MARK: Pseudonymisation
 

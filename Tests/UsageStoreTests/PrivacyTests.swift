@@ -91,27 +91,4 @@ import UsageTrackingCore
         #expect(Self.rawBytes(path).range(of: Data(stored.utf8)) == nil)
         #expect(try await store.dailyActivity(from: Sample.day(0), to: Sample.day(0), window: 1, region: nil).first?.active == 1)
     }
-
-    @Test func purgeKeepsARowExactlyNDaysOldAndRemovesOlderOnes() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let store = try SQLiteUsageStore(path: directory.path("usage.sqlite"), logger: Self.logger)
-        _ = try await store.record(Self.pings)
-        // Today is day 9; with N = 8, day 1 is exactly 8 days old and stays; day 0 goes.
-        let summary = try await store.purge(olderThan: 8, today: Sample.day(9))
-        #expect(summary.cutoff == Sample.day(1))
-        #expect(summary.dayRows == 2)  // (1, day 0) and (2, day 0)
-        #expect(summary.instances == 0)  // both have later days
-        let days = try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
-        #expect(days.first?.day == Sample.day(1))
-        #expect(try await store.instanceSummary(Sample.id(1))?.days.map(\.day) == ["2026-11-30"])
-        #expect(try await store.instanceSummary(Sample.id(1))?.firstActiveDay == "2026-11-30")
-        #expect(try await store.instanceSummary(Sample.id(2))?.days.map(\.day) == ["2026-12-07"])
-        // An instance whose only rows were purged is gone.
-        _ = try await store.record(Sample.ping(9, day: 0))
-        let again = try await store.purge(olderThan: 8, today: Sample.day(9))
-        #expect(again.dayRows == 1)
-        #expect(again.instances == 1)
-        #expect(try await store.instanceSummary(Sample.id(9)) == nil)
-    }
 }

@@ -27,6 +27,35 @@ import UsageTrackingCore
         }
     }
 
+    /// Rows written before the rollups existed (version 002) get them from migration 003's
+    /// backfill and from every migration after it: the reports equal those rebuilt from the rows,
+    /// with pings that name no region among them.
+    @Test func aVersion002DatabaseGetsItsRollupsFromTheMigrations() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        var pings: [(instance: Int, day: Int, region: String?)] = []
+        let regions: [String?] = ["us-west-2", "eu-west-1", nil]
+        for n in 0..<400 {
+            let instance = (n * 7) % 23
+            pings.append((instance, (n * 13) % 97, regions[(n / 3 + instance) % 3]))
+        }
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteMigrations.migrator.migrate(queue, upTo: "2026-11-29-002-settings")
+            try await queue.write { [pings] db in
+                try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('pseudonymization', 'none')")
+                try Self.writeLikeVersion003(db, pings)
+            }
+            try queue.close()
+        }
+        let store = try SQLiteUsageStore(path: path, logger: Logger(label: "test"))
+        let migrated = try await allReports(store)
+        #expect(migrated.contains("active: 3"), "the rollups hold the rows: \(migrated.prefix(300))")
+        try await store.rebuildRollups()
+        #expect(try await allReports(store) == migrated)
+    }
+
     @Test func aVersion003DatabaseMigratesWithItsReportsIntact() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

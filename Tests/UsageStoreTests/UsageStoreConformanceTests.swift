@@ -145,4 +145,61 @@ import UsageTrackingCore
             RetentionCohort(week: Self.week(-3), instances: 1, active: [1]),
         ])
     }
+
+    // MARK: Merge, erasure, retention
+
+    @Test(arguments: StoreBackend.allCases)
+    func mergeIsIdempotentAndCountsWhatItChanged(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        var aggregate = DayAggregate(Sample.ping(1, hour: 3))
+        aggregate.lastSeenMilliseconds += 3_600_000
+        aggregate.pings = 2
+        #expect(try await store.merge([aggregate, DayAggregate(Sample.ping(2))]) == MergeSummary(inserted: 2))
+        #expect(try await store.merge([aggregate, DayAggregate(Sample.ping(2))]) == MergeSummary(unchanged: 2))
+        aggregate.pings = 5
+        #expect(try await store.merge([aggregate]) == MergeSummary(updated: 1))
+        #expect(try await store.instanceSummary(Sample.id(1))?.days.map(\.pings) == [5])
+    }
+
+    /// What a user sees of an erasure; that no byte of the instance is left in the files is
+    /// SQLite's `PrivacyTests`.
+    @Test(arguments: StoreBackend.allCases)
+    func forgetRemovesEveryRowOfOneInstance(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        _ = try await store.record(PrivacyTests.pings)
+        let other = try await store.instanceSummary(Sample.id(1))
+        #expect(try await store.forget(Sample.id(2)) == 3)  // two day rows and the instance row
+        #expect(try await store.instanceSummary(Sample.id(2)) == nil)
+        #expect(try await store.forget(Sample.id(2)) == 0)
+        #expect(try await store.instanceSummary(Sample.id(1)) == other)
+        #expect(try await store.dailyActivity(from: Sample.day(0), to: Sample.day(0), window: 1, region: nil).first?.active == 1)
+        #expect(try await store.daysSeen(from: Sample.day(8), to: Sample.day(8)).first?.active == 2)  // 1 and 3
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func purgeKeepsARowExactlyNDaysOldAndRemovesOlderOnes(_ backend: StoreBackend) async throws {
+        let (store, cleanup) = try backend.makeStore()
+        defer { cleanup() }
+        _ = try await store.record(PrivacyTests.pings)
+        // Today is day 9; with N = 8, day 1 is exactly 8 days old and stays; day 0 goes.
+        let summary = try await store.purge(olderThan: 8, today: Sample.day(9))
+        #expect(summary.cutoff == Sample.day(1))
+        #expect(summary.dayRows == 2)  // (1, day 0) and (2, day 0)
+        #expect(summary.instances == 0)  // both have later days
+        let days = try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
+        #expect(days.first?.day == Sample.day(1))
+        #expect(try await store.instanceSummary(Sample.id(1))?.days.map(\.day) == ["2026-11-30"])
+        #expect(try await store.instanceSummary(Sample.id(1))?.firstActiveDay == "2026-11-30")
+        #expect(try await store.instanceSummary(Sample.id(2))?.days.map(\.day) == ["2026-12-07"])
+        // Day 9: 1 (day 1), 2 (day 8), 3 (day 1) and 4 (day 9), each seen on one day of the 28.
+        #expect(try await store.daysSeen(from: Sample.day(9), to: Sample.day(9)).first?.instances.first == 4)
+        // An instance whose only rows were purged is gone.
+        _ = try await store.record(Sample.ping(9, day: 0))
+        let again = try await store.purge(olderThan: 8, today: Sample.day(9))
+        #expect(again.dayRows == 1)
+        #expect(again.instances == 1)
+        #expect(try await store.instanceSummary(Sample.id(9)) == nil)
+    }
 }

@@ -36,19 +36,16 @@ enum SQLiteMigrations {
                 """)
         }
         migrator.registerMigration("2026-11-29-003-report-rollups") { db in
-            try db.execute(sql: SQLiteRollups.schema)
-            // Fills the new rollups from the rows already there; the same rebuild as at run time
-            // (it used to read a view of the rows, to the same result).
-            try SQLiteRollups.rebuildDayRollups(db, daysSeen: false)
+            try db.execute(sql: SQLiteFrozenMigrations.migration003)
         }
         migrator.registerMigration("2026-11-29-004-batched-rollups") { db in
-            try db.execute(sql: SQLiteRollups.migration004)
+            try db.execute(sql: SQLiteFrozenMigrations.migration004)
         }
         migrator.registerMigration("2026-12-03-005-weeks-before-1970") { db in
-            try db.execute(sql: SQLiteRollups.migration005)
+            try db.execute(sql: SQLiteFrozenMigrations.migration005)
         }
         migrator.registerMigration("2026-12-04-006-days-seen") { db in
-            try db.execute(sql: SQLiteRollups.migration006)
+            try db.execute(sql: SQLiteFrozenMigrations.migration006)
         }
         return migrator
     }
