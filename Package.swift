@@ -81,8 +81,10 @@ let package = Package(
             ],
             resources: [.embedInCode("Resources/openapi.yaml")]
         ),
-        .executableTarget(
-            name: "usage-collector",
+        // The collector's commands: options, environment fallbacks, store selection, as a library
+        // so that tests resolve them; the executable only calls it.
+        .target(
+            name: "UsageCollectorCLI",
             dependencies: [
                 "UsageCollector",
                 "UsageImport",
@@ -93,8 +95,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .executableTarget(name: "usage-collector", dependencies: ["UsageCollectorCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // MARK: Agent
         .target(
@@ -108,8 +112,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .executableTarget(
-            name: "usage-agent",
+        // The agent's command, as a library so that tests parse it; the executable only calls it.
+        .target(
+            name: "UsageAgentCLI",
             dependencies: [
                 "UsageAgent",
                 "UsageTrackingCore",
@@ -117,6 +122,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: [.unsafeFlags(["-Osize"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "usage-agent",
+            dependencies: ["UsageAgentCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: [.unsafeFlags(["-Osize"], .when(configuration: .release))],
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))]
         ),
@@ -156,6 +166,7 @@ let package = Package(
                 "UsageTrackingCore",
                 "TestSupport",
                 "usage-collector",
+                "UsageCollectorCLI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -192,7 +203,9 @@ let package = Package(
             dependencies: [
                 "TestSupport",
                 "usage-agent",
+                "UsageAgentCLI",
                 "usage-collector",
+                "UsageCollectorCLI",
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Golden"]

@@ -85,7 +85,7 @@ public struct CollectorConfiguration: Sendable {
 }
 
 /// A setting the collector refuses to start with.
-public struct CollectorConfigurationError: Error, Sendable, CustomStringConvertible {
+public struct CollectorConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
     public let description: String
 
     public init(_ description: String) {

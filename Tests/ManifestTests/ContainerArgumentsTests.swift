@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 import UsageAgent
-@testable import usage_agent
-@testable import usage_collector
+@testable import UsageAgentCLI
+@testable import UsageCollectorCLI
 
 /// The manifests' container arguments and settings are accepted by the real argument parsers and
 /// configuration of the binaries they run.

@@ -11,9 +11,9 @@ import Musl
 import Darwin
 #endif
 
-@main
-struct UsageAgentCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `usage-agent`: find this node's instance ID and send it, once.
+public struct UsageAgentCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "usage-agent",
         abstract: "Sends the EC2 instance ID of this node, and its region, to the Kubeflow on AWS maintainers; nothing else.",
         discussion: """
@@ -64,7 +64,7 @@ struct UsageAgentCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical. Env: USAGE_LOG_LEVEL. Default: info")
     var logLevel: String?
 
-    func validate() throws {
+    public func validate() throws {
         if let pingProtocol, pingProtocol != "json", pingProtocol != "s3" {
             throw ValidationError("--protocol must be json or s3")
         }
@@ -73,7 +73,9 @@ struct UsageAgentCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    public init() {}
+
+    public func run() async throws {
         let environment = Self.environment()
         let level = (logLevel ?? environment["USAGE_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
