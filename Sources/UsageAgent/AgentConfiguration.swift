@@ -91,14 +91,14 @@ extension AgentConfiguration {
         configuration.collectorURL = flags.collector ?? env("USAGE_COLLECTOR_URL")
         if let url = configuration.collectorURL {
             guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.split(separator: "/").count >= 2 else {
-                throw AgentConfigurationError("the collector URL must start with https:// or http://; got \(ValidationError.quoted(url))")
+                throw AgentConfigurationError("the collector URL must start with https:// or http://; got \(InvalidInput.quoted(url))")
             }
             configuration.collectorURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
 
         let protocolName = flags.pingProtocol ?? env("USAGE_PROTOCOL") ?? "json"
         guard let pingProtocol = PingProtocol(rawValue: protocolName) else {
-            throw AgentConfigurationError("the protocol must be json or s3; got \(ValidationError.quoted(protocolName))")
+            throw AgentConfigurationError("the protocol must be json or s3; got \(InvalidInput.quoted(protocolName))")
         }
         configuration.pingProtocol = pingProtocol
         if pingProtocol == .json, configuration.collectorURL == nil {
@@ -125,20 +125,20 @@ extension AgentConfiguration {
             configuration.metadataEndpoint = nil
         } else if let endpoint = flags.imdsEndpoint ?? env("AWS_EC2_METADATA_SERVICE_ENDPOINT") {
             guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
-                throw AgentConfigurationError("the metadata endpoint must be an http:// URL; got \(ValidationError.quoted(endpoint))")
+                throw AgentConfigurationError("the metadata endpoint must be an http:// URL; got \(InvalidInput.quoted(endpoint))")
             }
             configuration.metadataEndpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         } else if let mode = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") {
             switch mode.lowercased() {
             case "ipv6": configuration.metadataEndpoint = "http://[fd00:ec2::254]"
             case "ipv4": configuration.metadataEndpoint = "http://169.254.169.254"
-            default: throw AgentConfigurationError("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6; got \(ValidationError.quoted(mode))")
+            default: throw AgentConfigurationError("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE must be IPv4 or IPv6; got \(InvalidInput.quoted(mode))")
             }
         }
 
         do {
-            configuration.instanceID = try flags.instanceID.map { text throws(ValidationError) in try InstanceID(validating: text) }
-            configuration.region = try flags.region.map { text throws(ValidationError) in try Region(validating: text) }
+            configuration.instanceID = try flags.instanceID.map { text throws(InvalidInput) in try InstanceID(validating: text) }
+            configuration.region = try flags.region.map { text throws(InvalidInput) in try Region(validating: text) }
         } catch {
             throw AgentConfigurationError(error.detail)
         }
@@ -149,7 +149,7 @@ extension AgentConfiguration {
         configuration.nodeName = env("NODE_NAME")
         let choice = flags.nodeChoice ?? env("USAGE_NODE_CHOICE") ?? "this"
         guard let nodeChoice = NodeChoice(rawValue: choice) else {
-            throw AgentConfigurationError("the node choice must be this or oldest; got \(ValidationError.quoted(choice))")
+            throw AgentConfigurationError("the node choice must be this or oldest; got \(InvalidInput.quoted(choice))")
         }
         configuration.nodeChoice = nodeChoice
         if let directory = flags.serviceAccountDirectory { configuration.serviceAccountDirectory = directory }
@@ -163,7 +163,7 @@ extension AgentConfiguration {
 
     static func integer(_ text: String?, name: String) throws(AgentConfigurationError) -> Int? {
         guard let text else { return nil }
-        guard let value = Int(text) else { throw AgentConfigurationError("\(name) must be a whole number of seconds; got \(ValidationError.quoted(text))") }
+        guard let value = Int(text) else { throw AgentConfigurationError("\(name) must be a whole number of seconds; got \(InvalidInput.quoted(text))") }
         return value
     }
 }

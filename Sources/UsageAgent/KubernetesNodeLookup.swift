@@ -17,7 +17,7 @@ struct KubernetesNodeLookup {
 
     func discover() async -> StepResult {
         guard nodeName.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E }), !nodeName.isEmpty else {
-            return .nothing("NODE_NAME \(ValidationError.quoted(nodeName)) is not a node name")
+            return .nothing("NODE_NAME \(InvalidInput.quoted(nodeName)) is not a node name")
         }
         let api: KubernetesAPI
         switch KubernetesAPI.inCluster(configuration) {

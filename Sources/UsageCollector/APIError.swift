@@ -17,7 +17,7 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     /// A refused input: 400, or 413 for a body over the limit.
-    public init(_ error: ValidationError) {
+    public init(_ error: InvalidInput) {
         self.init(error.code == "body_too_large" ? .contentTooLarge : .badRequest, code: error.code, detail: error.detail)
     }
 

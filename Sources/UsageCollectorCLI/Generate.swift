@@ -36,7 +36,7 @@ struct Generate: AsyncParsableCommand {
     func run() async throws {
         let endDay: UTCDay
         do {
-            endDay = try end.map { text throws(UsageTrackingCore.ValidationError) in try UTCDay(iso8601: text) } ?? UTCDay(containingMilliseconds: CollectorConfiguration.systemClock())
+            endDay = try end.map { text throws(InvalidInput) in try UTCDay(iso8601: text) } ?? UTCDay(containingMilliseconds: CollectorConfiguration.systemClock())
         } catch {
             throw ValidationError(error.detail)
         }

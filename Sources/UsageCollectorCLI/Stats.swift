@@ -61,9 +61,9 @@ struct Stats: AsyncParsableCommand {
         let toDay: UTCDay?
         let regionValue: Region?
         do {
-            fromDay = try from.map { text throws(UsageTrackingCore.ValidationError) in try UTCDay(iso8601: text) }
-            toDay = try to.map { text throws(UsageTrackingCore.ValidationError) in try UTCDay(iso8601: text) }
-            regionValue = try region.map { text throws(UsageTrackingCore.ValidationError) in try Region(validating: text) }
+            fromDay = try from.map { text throws(InvalidInput) in try UTCDay(iso8601: text) }
+            toDay = try to.map { text throws(InvalidInput) in try UTCDay(iso8601: text) }
+            regionValue = try region.map { text throws(InvalidInput) in try Region(validating: text) }
         } catch {
             throw ValidationError(error.detail)
         }

@@ -7,7 +7,7 @@ public struct InstanceID: Hashable, Sendable, Comparable, CustomStringConvertibl
     public let rawValue: String
 
     /// Validates `raw` against `^i-([0-9a-f]{8}|[0-9a-f]{17})$`; nothing is trimmed.
-    public init(validating raw: some StringProtocol) throws(ValidationError) {
+    public init(validating raw: some StringProtocol) throws(InvalidInput) {
         guard Self.isValid(raw.utf8) else { throw .invalidInstanceID(raw) }
         self.rawValue = String(raw)
     }

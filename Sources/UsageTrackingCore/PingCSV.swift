@@ -3,10 +3,10 @@ public enum PingCSV {
     public static let header = "time,instance_id,region"
 
     /// Parses and validates a data line like a live ping.
-    public static func ping(_ line: some StringProtocol) throws(ValidationError) -> Ping {
+    public static func ping(_ line: some StringProtocol) throws(InvalidInput) -> Ping {
         let fields = line.split(separator: ",", omittingEmptySubsequences: false)
         guard fields.count == 3 else {
-            throw ValidationError(code: "invalid_csv", detail: "expected 3 fields (time,instance_id,region), found \(fields.count)")
+            throw InvalidInput(code: "invalid_csv", detail: "expected 3 fields (time,instance_id,region), found \(fields.count)")
         }
         let time = try RFC3339.milliseconds(fields[0])
         let instanceID = try InstanceID(validating: fields[1])

@@ -23,22 +23,22 @@ public struct PingPayload: Hashable, Sendable, Codable {
     }
 
     /// Decodes and validates a body; any unknown field, missing field or malformed value is refused.
-    public static func decode(_ body: Data) throws(ValidationError) -> PingPayload {
+    public static func decode(_ body: Data) throws(InvalidInput) -> PingPayload {
         guard body.count <= maximumBodySize else {
-            throw ValidationError(code: "body_too_large", detail: "A ping body may have at most \(maximumBodySize) bytes.")
+            throw InvalidInput(code: "body_too_large", detail: "A ping body may have at most \(maximumBodySize) bytes.")
         }
         do {
             return try JSONDecoder().decode(PingPayload.self, from: body)
-        } catch let error as ValidationError {
+        } catch let error as InvalidInput {
             throw error
         } catch let DecodingError.keyNotFound(key, _) {
-            throw ValidationError(code: "missing_field", detail: "The field \"\(key.stringValue)\" is required.")
+            throw InvalidInput(code: "missing_field", detail: "The field \"\(key.stringValue)\" is required.")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw ValidationError(code: "invalid_json", detail: "Wrong type at \(Self.path(context)): instance_id and region are strings.")
+            throw InvalidInput(code: "invalid_json", detail: "Wrong type at \(Self.path(context)): instance_id and region are strings.")
         } catch let DecodingError.valueNotFound(_, context) {
-            throw ValidationError(code: "invalid_json", detail: "\(Self.path(context)) must not be null.")
+            throw InvalidInput(code: "invalid_json", detail: "\(Self.path(context)) must not be null.")
         } catch {
-            throw ValidationError(code: "invalid_json", detail: "The body is not a JSON object of the form {\"instance_id\":\"i-…\",\"region\":\"us-west-2\"}.")
+            throw InvalidInput(code: "invalid_json", detail: "The body is not a JSON object of the form {\"instance_id\":\"i-…\",\"region\":\"us-west-2\"}.")
         }
     }
 
@@ -64,9 +64,9 @@ public struct PingPayload: Hashable, Sendable, Codable {
     public init(from decoder: any Decoder) throws {
         let any = try decoder.container(keyedBy: AnyKey.self)
         for key in any.allKeys where CodingKeys(rawValue: key.stringValue) == nil {
-            throw ValidationError(
+            throw InvalidInput(
                 code: "unknown_field",
-                detail: "The field \(ValidationError.quoted(key.stringValue)) is not accepted: a ping carries only instance_id and region."
+                detail: "The field \(InvalidInput.quoted(key.stringValue)) is not accepted: a ping carries only instance_id and region."
             )
         }
         let container = try decoder.container(keyedBy: CodingKeys.self)

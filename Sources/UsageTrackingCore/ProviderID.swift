@@ -10,15 +10,15 @@ public enum ProviderID: Hashable, Sendable {
 
     /// Parses a providerID; anything that is not an AWS providerID with a well-formed instance
     /// ID or a Fargate ID is refused.
-    public init(parsing raw: String) throws(ValidationError) {
+    public init(parsing raw: String) throws(InvalidInput) {
         let prefix = "aws://"
         guard raw.hasPrefix(prefix) else {
-            throw ValidationError(code: "invalid_provider_id", detail: "\(ValidationError.quoted(raw)) is not an AWS providerID (aws:///<zone>/<instance-id>).")
+            throw InvalidInput(code: "invalid_provider_id", detail: "\(InvalidInput.quoted(raw)) is not an AWS providerID (aws:///<zone>/<instance-id>).")
         }
         let parts = raw.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
         // "aws:///us-west-2a/i-…" gives ["", "us-west-2a", "i-…"]; "aws:////i-…" gives ["", "", "i-…"].
         guard parts.count == 3, parts[0].isEmpty, let last = parts.last else {
-            throw ValidationError(code: "invalid_provider_id", detail: "\(ValidationError.quoted(raw)) is not of the form aws:///<zone>/<instance-id>.")
+            throw InvalidInput(code: "invalid_provider_id", detail: "\(InvalidInput.quoted(raw)) is not of the form aws:///<zone>/<instance-id>.")
         }
         if last.hasPrefix("fargate-") {
             self = .fargate

@@ -2,11 +2,11 @@
 /// `2026-11-29T07:30:37.250+02:00`, `2026-11-29 05:30:37z`.
 public enum RFC3339 {
     /// Milliseconds since the epoch of a full RFC 3339 date-time with a zone offset.
-    public static func milliseconds(_ text: some StringProtocol) throws(ValidationError) -> Int64 {
+    public static func milliseconds(_ text: some StringProtocol) throws(InvalidInput) -> Int64 {
         let bytes = Array(text.utf8)
-        let error = ValidationError(
+        let error = InvalidInput(
             code: "invalid_time",
-            detail: "\(ValidationError.quoted(text)) is not an RFC 3339 time such as 2026-11-29T05:30:37Z."
+            detail: "\(InvalidInput.quoted(text)) is not an RFC 3339 time such as 2026-11-29T05:30:37Z."
         )
         guard bytes.count >= 20 else { throw error }
         let day: UTCDay

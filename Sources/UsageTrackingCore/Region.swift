@@ -26,7 +26,7 @@ public struct Region: Hashable, Sendable, Comparable, CustomStringConvertible {
     public let partition: Partition
 
     /// Validates `raw` as a region code (not a zone name); nothing is trimmed.
-    public init(validating raw: some StringProtocol) throws(ValidationError) {
+    public init(validating raw: some StringProtocol) throws(InvalidInput) {
         let segments = raw.utf8.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
         guard let partition = Self.partition(of: segments) else { throw .invalidRegion(raw) }
         self.code = String(raw)
@@ -36,7 +36,7 @@ public struct Region: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The region of an availability zone, Local Zone or Wavelength Zone name:
     /// `us-west-2a`, `us-west-2-lax-1a` and `us-east-1-wl1-bos-wlz-1` give `us-west-2`, `us-west-2`
     /// and `us-east-1`. A region code itself is not a zone name and is refused.
-    public init(zone raw: some StringProtocol) throws(ValidationError) {
+    public init(zone raw: some StringProtocol) throws(InvalidInput) {
         let segments = Array(raw.utf8).split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
         // A region is 3 segments (4 for GovCloud and the European Sovereign Cloud); a zone name
         // is its region with an AZ letter glued to the number, or with more segments after it.

@@ -19,11 +19,11 @@ public struct UTCDay: Hashable, Sendable, Comparable, Strideable, CustomStringCo
     }
 
     /// Parses `YYYY-MM-DD` (a real calendar date).
-    public init(iso8601 raw: some StringProtocol) throws(ValidationError) {
+    public init(iso8601 raw: some StringProtocol) throws(InvalidInput) {
         let bytes = Array(raw.utf8)
-        let error = ValidationError(
+        let error = InvalidInput(
             code: "invalid_date",
-            detail: "\(ValidationError.quoted(raw)) is not a date in the form YYYY-MM-DD."
+            detail: "\(InvalidInput.quoted(raw)) is not a date in the form YYYY-MM-DD."
         )
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { throw error }
         func number(_ range: Range<Int>) -> Int? {

@@ -30,7 +30,7 @@ public enum UsageBucket {
     }
 
     /// The region of a bucket name `kubeflow-on-aws-usage-tracking-<region>`; `nil` when the name is not one of ours.
-    public static func region(fromBucket bucket: Substring) throws(ValidationError) -> Region? {
+    public static func region(fromBucket bucket: Substring) throws(InvalidInput) -> Region? {
         guard bucket.hasPrefix(bucketPrefix) else { return nil }
         return try Region(validating: bucket.dropFirst(bucketPrefix.count))
     }
@@ -38,7 +38,7 @@ public enum UsageBucket {
     /// The region named by a Host header of the bucket's endpoint, such as
     /// `kubeflow-on-aws-usage-tracking-us-west-2.s3.us-west-2.amazonaws.com[:443]`.
     /// `nil` when the host is not a usage bucket's; an error when it is one with a malformed region.
-    public static func region(fromHost rawHost: some StringProtocol) throws(ValidationError) -> Region? {
+    public static func region(fromHost rawHost: some StringProtocol) throws(InvalidInput) -> Region? {
         var host = Substring(rawHost.lowercased())
         if let colon = host.lastIndex(of: ":"), host[host.index(after: colon)...].allSatisfy(\.isNumber) {
             host = host[..<colon]
@@ -56,9 +56,9 @@ public enum UsageBucket {
             ".s3.amazonaws.com",
         ]
         guard accepted.contains(String(endpoint)) else {
-            throw ValidationError(
+            throw InvalidInput(
                 code: "invalid_host",
-                detail: "\(ValidationError.quoted(rawHost)) is not the S3 endpoint of the bucket \(bucket(for: region))."
+                detail: "\(InvalidInput.quoted(rawHost)) is not the S3 endpoint of the bucket \(bucket(for: region))."
             )
         }
         return region

@@ -33,7 +33,7 @@ import UsageTrackingCore
         "i-0123abcd\u{0}",
     ])
     func refusesMalformedIDs(_ raw: String) {
-        #expect(throws: ValidationError.self) { try InstanceID(validating: raw) }
+        #expect(throws: InvalidInput.self) { try InstanceID(validating: raw) }
         #expect(InstanceID.isValid(Array(raw.utf8)) == false)
     }
 
@@ -41,7 +41,7 @@ import UsageTrackingCore
         #expect {
             try InstanceID(validating: "i-fake")
         } throws: { error in
-            let error = error as! ValidationError
+            let error = error as! InvalidInput
             return error.code == "invalid_instance_id" && error.detail.contains("\"i-fake\"") && error.detail.contains("8 or 17")
         }
     }

@@ -27,7 +27,7 @@ import UsageTrackingCore
         #expect {
             try PingPayload.decode(Data(body.utf8))
         } throws: { error in
-            (error as? ValidationError)?.code == code
+            (error as? InvalidInput)?.code == code
         }
     }
 
@@ -37,7 +37,7 @@ import UsageTrackingCore
         #expect {
             try PingPayload.decode(Data(body.utf8))
         } throws: { error in
-            (error as? ValidationError)?.code == "body_too_large"
+            (error as? InvalidInput)?.code == "body_too_large"
         }
     }
 }

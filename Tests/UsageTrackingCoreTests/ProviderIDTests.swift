@@ -25,6 +25,6 @@ import UsageTrackingCore
         "aws://us-west-2b/i-0123abcd", "aws:///bogus/i-0123abcd", "aws:///us-west-2b/i-0123abcd/extra",
     ])
     func refusesAnythingElse(_ raw: String) {
-        #expect(throws: ValidationError.self) { try ProviderID(parsing: raw) }
+        #expect(throws: InvalidInput.self) { try ProviderID(parsing: raw) }
     }
 }

@@ -42,7 +42,7 @@ import UsageTrackingCore
         "us-west-two",
     ])
     func refusesAnythingElse(_ raw: String) {
-        #expect(throws: ValidationError.self) { try Region(validating: raw) }
+        #expect(throws: InvalidInput.self) { try Region(validating: raw) }
     }
 
     @Test(arguments: [
@@ -62,7 +62,7 @@ import UsageTrackingCore
 
     @Test(arguments: ["us-west-2", "bogus", "", "us-west-2ab", "us-west-2-", "usw2-az1", "us-west-2A"])
     func refusesWhatIsNotAZoneName(_ raw: String) {
-        #expect(throws: ValidationError.self) { try Region(zone: raw) }
+        #expect(throws: InvalidInput.self) { try Region(zone: raw) }
     }
 
     @Test func catalogHoldsTodaysRegions() {

@@ -22,7 +22,7 @@ import UsageTrackingCore
 
     @Test(arguments: ["2026-02-29", "2026-13-01", "2026-00-10", "2026-11-31", "26-11-29", "2026/11/29", "", "2026-11-29T00:00:00Z", "2026-1-29"])
     func refusesMalformedDates(_ text: String) {
-        #expect(throws: ValidationError.self) { try UTCDay(iso8601: text) }
+        #expect(throws: InvalidInput.self) { try UTCDay(iso8601: text) }
     }
 
     @Test func weekdaysAndWeeks() throws {
@@ -71,7 +71,7 @@ import UsageTrackingCore
 
     @Test(arguments: ["2026-11-29", "2026-11-29T00:00:00", "2026-11-29T24:00:00Z", "2026-11-29T00:00:00+0200", "2026-02-30T00:00:00Z", "yesterday", "2026-11-29T00:00:00.Z", "2026-11-29T00:00:00Zjunk"])
     func refusesOtherText(_ text: String) {
-        #expect(throws: ValidationError.self) { try RFC3339.milliseconds(text) }
+        #expect(throws: InvalidInput.self) { try RFC3339.milliseconds(text) }
     }
 
     @Test func csvLines() throws {
@@ -80,8 +80,8 @@ import UsageTrackingCore
         #expect(ping.region?.code == "us-west-2")
         #expect(ping.day.iso8601 == "2026-11-29")
         #expect(try PingCSV.ping("2026-11-29T10:00:00Z,i-0123abcd,").region == nil)
-        #expect(throws: ValidationError.self) { try PingCSV.ping("2026-11-29T10:00:00Z,i-fake,us-west-2") }
-        #expect(throws: ValidationError.self) { try PingCSV.ping("2026-11-29T10:00:00Z,i-0123abcd,us-west-2,extra") }
-        #expect(throws: ValidationError.self) { try PingCSV.ping("2026-11-29T10:00:00Z,i-0123abcd,us-west-2a") }
+        #expect(throws: InvalidInput.self) { try PingCSV.ping("2026-11-29T10:00:00Z,i-fake,us-west-2") }
+        #expect(throws: InvalidInput.self) { try PingCSV.ping("2026-11-29T10:00:00Z,i-0123abcd,us-west-2,extra") }
+        #expect(throws: InvalidInput.self) { try PingCSV.ping("2026-11-29T10:00:00Z,i-0123abcd,us-west-2a") }
     }
 }

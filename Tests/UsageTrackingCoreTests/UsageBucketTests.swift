@@ -26,7 +26,7 @@ import UsageTrackingCore
         "kubeflow-on-aws-usage-tracking-us-west-2",
     ])
     func malformedBucketHostsAreRefused(_ host: String) {
-        #expect(throws: ValidationError.self) { try UsageBucket.region(fromHost: host) }
+        #expect(throws: InvalidInput.self) { try UsageBucket.region(fromHost: host) }
     }
 
     @Test func theOriginalRequest() throws {

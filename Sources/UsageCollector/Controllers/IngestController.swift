@@ -60,13 +60,13 @@ struct IngestController<Store: UsageStore> {
     }
 
     /// Validates the original request shape into a ping.
-    static func originalPing(instanceIDText: Substring, request: Request, receivedAt: Int64) throws(ValidationError) -> Ping {
+    static func originalPing(instanceIDText: Substring, request: Request, receivedAt: Int64) throws(InvalidInput) -> Ping {
         let instanceID = try InstanceID(validating: instanceIDText)
         let query = request.uri.queryParameters
         if let claimed = query.get("x-instance-id"), claimed != instanceID.rawValue {
-            throw ValidationError(
+            throw InvalidInput(
                 code: "instance_id_mismatch",
-                detail: "x-instance-id \(ValidationError.quoted(claimed)) does not match the instance ID in the path, \(instanceID)."
+                detail: "x-instance-id \(InvalidInput.quoted(claimed)) does not match the instance ID in the path, \(instanceID)."
             )
         }
         var region: Region? = nil

@@ -93,12 +93,12 @@ struct ReportQuery {
 
     init(_ parameters: Hummingbird.Parameters, allowed: Set<String>) throws {
         for (name, _) in parameters where !Self.common.contains(String(name)) && !allowed.contains(String(name)) {
-            throw APIError(.badRequest, code: "unknown_parameter", detail: "This report does not take the parameter \(ValidationError.quoted(name)).")
+            throw APIError(.badRequest, code: "unknown_parameter", detail: "This report does not take the parameter \(InvalidInput.quoted(name)).")
         }
         do {
-            from = try parameters.get("from").map { text throws(ValidationError) in try UTCDay(iso8601: text) }
-            to = try parameters.get("to").map { text throws(ValidationError) in try UTCDay(iso8601: text) }
-            region = try parameters.get("region").map { text throws(ValidationError) in try Region(validating: text) }
+            from = try parameters.get("from").map { text throws(InvalidInput) in try UTCDay(iso8601: text) }
+            to = try parameters.get("to").map { text throws(InvalidInput) in try UTCDay(iso8601: text) }
+            region = try parameters.get("region").map { text throws(InvalidInput) in try Region(validating: text) }
         } catch {
             throw APIError(error)
         }

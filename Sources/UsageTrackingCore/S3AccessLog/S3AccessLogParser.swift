@@ -70,7 +70,7 @@ public struct S3AccessLogParser: Sendable {
             guard (try? scanner.skip(4)) != nil, let host = try? scanner.field(), !bytes.isDash(host) else {
                 return .skipped(.notAUsageBucket)
             }
-            do throws(ValidationError) {
+            do throws(InvalidInput) {
                 guard let hostRegion = try UsageBucket.region(fromHost: bytes.string(in: host)) else {
                     return .skipped(.notAUsageBucket)
                 }

@@ -1,7 +1,7 @@
 /// Why an input was refused: a stable machine-readable code and a sentence for a person.
 ///
 /// Controllers turn it into `{"error": code, "detail": detail}` with a 4xx status.
-public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct InvalidInput: Error, Sendable, Hashable, CustomStringConvertible {
     /// A stable snake_case code, such as `invalid_instance_id`.
     public let code: String
     /// A human sentence that says what was wrong and what is accepted.
@@ -15,23 +15,23 @@ public struct ValidationError: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String { "\(code): \(detail)" }
 }
 
-extension ValidationError {
-    static func invalidInstanceID(_ raw: some StringProtocol) -> ValidationError {
-        ValidationError(
+extension InvalidInput {
+    static func invalidInstanceID(_ raw: some StringProtocol) -> InvalidInput {
+        InvalidInput(
             code: "invalid_instance_id",
             detail: "\(quoted(raw)) is not an EC2 instance ID: expected i- followed by 8 or 17 lowercase hex digits."
         )
     }
 
-    static func invalidRegion(_ raw: some StringProtocol) -> ValidationError {
-        ValidationError(
+    static func invalidRegion(_ raw: some StringProtocol) -> InvalidInput {
+        InvalidInput(
             code: "invalid_region",
             detail: "\(quoted(raw)) is not an AWS region code such as us-west-2."
         )
     }
 
-    static func invalidZone(_ raw: some StringProtocol) -> ValidationError {
-        ValidationError(
+    static func invalidZone(_ raw: some StringProtocol) -> InvalidInput {
+        InvalidInput(
             code: "invalid_zone",
             detail: "\(quoted(raw)) is not an AWS availability, Local or Wavelength Zone name such as us-west-2a."
         )
