@@ -24,7 +24,14 @@ ANALYST = {
     "retention": f"""WITH f AS (SELECT instance_id, {monday('MIN(day)')} AS cohort FROM instance_days GROUP BY instance_id),
                           w AS (SELECT DISTINCT instance_id, {monday('day')} AS week FROM instance_days)
                      SELECT cohort, week, COUNT(*) FROM f JOIN w USING (instance_id) GROUP BY cohort, week""",
+    "days seen, 28 days": """SELECT day, seen, COUNT(*) FROM (
+                                 SELECT d.day, COUNT(*) AS seen FROM (SELECT DISTINCT day FROM instance_days) d
+                                 JOIN instance_days x ON x.day BETWEEN d.day - 27 AND d.day GROUP BY d.day, x.instance_id)
+                             GROUP BY day, seen""",
 }
+
+# The days-seen report's groups of "seen on s of the 28 days".
+BUCKETS = {"seen_1": range(1, 2), "seen_2_7": range(2, 8), "seen_8_20": range(8, 21), "seen_21_28": range(21, 29)}
 
 ENDPOINT = {
     "actives, 1 day": "/v1/reports/actives?window=1",
@@ -34,6 +41,7 @@ ENDPOINT = {
     "churned, 30 days": "/v1/reports/churned?after=30",
     "regions": "/v1/reports/regions",
     "retention": "/v1/reports/retention",
+    "days seen, 28 days": "/v1/reports/days-seen",
 }
 
 def ours_as_rows(name, body):
@@ -46,6 +54,8 @@ def ours_as_rows(name, body):
         return {d["day"]: d["churned"] for d in body["days"] if d["churned"]}
     if name == "regions":
         return {r["region"]: r["active_28d"] for r in body["regions"] if r["active_28d"]}
+    if name.startswith("days seen"):
+        return {(d["day"], bucket): d[bucket] for d in body["days"] for bucket in BUCKETS if d[bucket]}
     if name == "retention":
         rows = {}
         for cohort in body["cohorts"]:
@@ -60,6 +70,12 @@ def analyst_as_rows(name, rows):
         return {r: n for r, n in rows if n}
     if name == "retention":
         return {(iso(c), iso(w)): n for c, w, n in rows if n}
+    if name.startswith("days seen"):
+        grouped = {}
+        for day, seen, n in rows:
+            bucket = next(b for b, r in BUCKETS.items() if seen in r)
+            grouped[(iso(day), bucket)] = grouped.get((iso(day), bucket), 0) + n
+        return grouped
     return {iso(d): n for d, n in rows if n}
 
 def timed(function, runs):

@@ -11,6 +11,8 @@ import Musl
 import Darwin
 #endif
 
+extension AgentConfiguration.PingProtocol: ExpressibleByArgument {}
+
 /// `usage-agent`: find this node's instance ID and send it, once.
 public struct UsageAgentCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
@@ -29,7 +31,7 @@ public struct UsageAgentCommand: AsyncParsableCommand {
     var collector: String?
 
     @Option(name: .customLong("protocol"), help: "json (POST /v1/pings) or s3 (the original GET to the regional bucket). Env: USAGE_PROTOCOL. Default: json")
-    var pingProtocol: String?
+    var pingProtocol: AgentConfiguration.PingProtocol?
 
     @Option(help: "Most seconds of random delay before sending; 0 sends at once. Env: USAGE_JITTER_SECONDS. Default: 300")
     var jitter: Int?
@@ -65,9 +67,6 @@ public struct UsageAgentCommand: AsyncParsableCommand {
     var logLevel: String?
 
     public func validate() throws {
-        if let pingProtocol, pingProtocol != "json", pingProtocol != "s3" {
-            throw ValidationError("--protocol must be json or s3")
-        }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
@@ -91,7 +90,7 @@ public struct UsageAgentCommand: AsyncParsableCommand {
     var flags: AgentFlags {
         var flags = AgentFlags()
         flags.collector = collector
-        flags.pingProtocol = pingProtocol
+        flags.pingProtocol = pingProtocol?.rawValue
         flags.jitter = jitter
         flags.imdsEndpoint = imdsEndpoint
         flags.instanceID = instanceID
