@@ -25,31 +25,10 @@ public protocol UsageStore: Sendable {
     /// stopped after whatever uses the store.
     var services: [any Service] { get }
 
-    /// Activity per UTC day from `from` through `to` (both inclusive), oldest first, one row per
-    /// day including days without activity. `nil` bounds default to the first and last day stored.
-    /// `active` counts distinct instances over the trailing `window` days ending on each day.
-    func dailyActivity(from: UTCDay?, to: UTCDay?, window: Int, region: Region?) async throws -> [DailyActivity]
-
-    /// Instances whose first day is each day from `from` through `to` (defaults: the days stored).
-    /// With `region`, instances whose latest region it is.
-    func newInstances(from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount]
-
-    /// For each day D from `from` through `to`, instances whose last active day is D − `after`:
-    /// last seen `after` days before and not since. Days after the last day stored are left out,
-    /// since "not since" is not known for them yet.
-    func churned(after: Int, from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount]
-
-    /// Per region (and `unknown`): actives over 1, 7 and 28 days ending on `to`, new instances and
-    /// pings from `from` through `to`.
-    func regions(from: UTCDay?, to: UTCDay?) async throws -> RegionsReport
-
-    /// Weekly cohorts whose first week starts from `from` through `to`, each with its instances
-    /// active in every week since, up to the last week stored.
-    func retention(from: UTCDay?, to: UTCDay?) async throws -> [RetentionCohort]
-
-    /// For each day from `from` through `to` (defaults: the days stored), the instances active in
-    /// the 28 days ending on it by how many of those days they were seen on (``DaysSeen``).
-    func daysSeen(from: UTCDay?, to: UTCDay?) async throws -> [DaysSeenCounts]
+    /// Runs `body` against one consistent snapshot of the report rollups, which hold every ping
+    /// acknowledged before the call (the journal is folded first). Every report is assembled from
+    /// it, the same way for every store (``RollupReports``).
+    func readRollups<T: Sendable>(_ body: @Sendable (any RollupReader) async throws -> T) async throws -> T
 
     /// Everything held about one instance, or `nil` when nothing is.
     func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary?
@@ -108,6 +87,48 @@ extension UsageStore {
     }
 
     public var services: [any Service] { [] }
+}
+
+// MARK: Reports
+
+extension UsageStore {
+    /// Activity per UTC day from `from` through `to` (both inclusive), oldest first, one row per
+    /// day including days without activity. `nil` bounds default to the first and last day stored.
+    /// `active` counts distinct instances over the trailing `window` days ending on each day.
+    public func dailyActivity(from: UTCDay?, to: UTCDay?, window: Int, region: Region?) async throws -> [DailyActivity] {
+        try await readRollups { try await RollupReports(reader: $0).dailyActivity(from: from, to: to, window: window, region: region) }
+    }
+
+    /// Instances whose first day is each day from `from` through `to` (defaults: the days stored).
+    /// With `region`, instances whose latest region it is.
+    public func newInstances(from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
+        try await readRollups { try await RollupReports(reader: $0).newInstances(from: from, to: to, region: region) }
+    }
+
+    /// For each day D from `from` through `to`, instances whose last active day is D − `after`:
+    /// last seen `after` days before and not since. Days after the last day stored are left out,
+    /// since "not since" is not known for them yet.
+    public func churned(after: Int, from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
+        try await readRollups { try await RollupReports(reader: $0).churned(after: after, from: from, to: to, region: region) }
+    }
+
+    /// Per region (and `unknown`): actives over 1, 7 and 28 days ending on `to`, new instances and
+    /// pings from `from` through `to`.
+    public func regions(from: UTCDay?, to: UTCDay?) async throws -> RegionsReport {
+        try await readRollups { try await RollupReports(reader: $0).regions(from: from, to: to) }
+    }
+
+    /// Weekly cohorts whose first week starts from `from` through `to`, each with its instances
+    /// active in every week since, up to the last week stored.
+    public func retention(from: UTCDay?, to: UTCDay?) async throws -> [RetentionCohort] {
+        try await readRollups { try await RollupReports(reader: $0).retention(from: from, to: to) }
+    }
+
+    /// For each day from `from` through `to` (defaults: the days stored), the instances active in
+    /// the 28 days ending on it by how many of those days they were seen on (``DaysSeen``).
+    public func daysSeen(from: UTCDay?, to: UTCDay?) async throws -> [DaysSeenCounts] {
+        try await readRollups { try await RollupReports(reader: $0).daysSeen(from: from, to: to) }
+    }
 }
 
 /// What is stored about one instance.

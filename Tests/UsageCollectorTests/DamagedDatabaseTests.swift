@@ -18,8 +18,8 @@ import TestSupport
     ]
 
     /// A database the collector wrote (the known pings), closed cleanly.
-    static func makeDatabase(at path: String) throws {
-        let result = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-csv", "--database", path, "--log-level", "warning", knownPings])
+    static func makeDatabase(at path: String) async throws {
+        let result = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["import-csv", "--database", path, "--log-level", "warning", knownPings])
         #expect(result.exitCode == 0, "\(result.standardError)")
     }
 
@@ -34,10 +34,10 @@ import TestSupport
 
     /// Runs each command on `database`; each must fail with a line naming the file and containing
     /// `says`, and leave `folder` as it was.
-    static func expectRefused(_ database: String, in folder: String, says: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectRefused(_ database: String, in folder: String, says: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let before = try snapshot(folder)
         for command in commands {
-            let result = try ProcessRunner.run(
+            let result = try await ProcessRunner.runAsync(
                 ProcessRunner.product("usage-collector"),
                 command + ["--database", database, "--log-level", "warning"], timeout: 30
             )
@@ -50,30 +50,30 @@ import TestSupport
         }
     }
 
-    @Test func aFileThatIsNotADatabaseIsRefusedAndLeftAsItWas() throws {
+    @Test func aFileThatIsNotADatabaseIsRefusedAndLeftAsItWas() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let database = directory.path("usage.sqlite")
         try Data(String(repeating: "time,instance_id,region\n", count: 500).utf8).write(to: URL(fileURLWithPath: database))
-        try Self.expectRefused(database, in: directory.url.path, says: "is not a SQLite database")
+        try await Self.expectRefused(database, in: directory.url.path, says: "is not a SQLite database")
     }
 
-    @Test func aTruncatedDatabaseIsRefusedAndLeftAsItWas() throws {
+    @Test func aTruncatedDatabaseIsRefusedAndLeftAsItWas() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let database = directory.path("usage.sqlite")
-        try Self.makeDatabase(at: database)
+        try await Self.makeDatabase(at: database)
         #expect(!FileManager.default.fileExists(atPath: database + "-wal"), "closed cleanly, no log left")
         let whole = try #require(FileManager.default.contents(atPath: database))
         #expect(whole.count >= 8 * 4096)
         try whole.prefix(whole.count / 2 / 4096 * 4096).write(to: URL(fileURLWithPath: database))
-        try Self.expectRefused(database, in: directory.url.path, says: "is damaged: truncated")
+        try await Self.expectRefused(database, in: directory.url.path, says: "is damaged: truncated")
         // Half a page is damaged too, by its size.
         try whole.prefix(whole.count - 100).write(to: URL(fileURLWithPath: database))
-        try Self.expectRefused(database, in: directory.url.path, says: "is damaged")
+        try await Self.expectRefused(database, in: directory.url.path, says: "is damaged")
     }
 
-    @Test func aDatabaseOnAReadOnlyVolumeIsRefusedAndLeftAsItWas() throws {
+    @Test func aDatabaseOnAReadOnlyVolumeIsRefusedAndLeftAsItWas() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let volume = directory.path("volume")
@@ -81,33 +81,33 @@ import TestSupport
         let database = volume + "/usage.sqlite"
         if getuid() == 0 {
             // Root writes through permission bits: a read-only mount, as a pod's readOnly volume.
-            let mounted = try ProcessRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", volume])
+            let mounted = try await ProcessRunner.runAsync("/bin/mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", volume])
             guard mounted.exitCode == 0 else {
                 print("DamagedDatabaseTests: read-only volume skipped: cannot mount a tmpfs here: \(mounted.standardError)")
                 return
             }
             defer { _ = try? ProcessRunner.run("/bin/umount", ["-l", volume]) }
-            try Self.makeDatabase(at: database)
-            let remounted = try ProcessRunner.run("/bin/mount", ["-o", "remount,ro", volume])
+            try await Self.makeDatabase(at: database)
+            let remounted = try await ProcessRunner.runAsync("/bin/mount", ["-o", "remount,ro", volume])
             try #require(remounted.exitCode == 0, "\(remounted.standardError)")
-            try Self.expectRefused(database, in: volume, says: "read-only file system")
+            try await Self.expectRefused(database, in: volume, says: "read-only file system")
             // A new database in a read-only folder: nothing to create it in.
-            try Self.expectRefused(volume + "/new.sqlite", in: volume, says: "is not writable")
+            try await Self.expectRefused(volume + "/new.sqlite", in: volume, says: "is not writable")
         } else {
-            try Self.makeDatabase(at: database)
+            try await Self.makeDatabase(at: database)
             try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: database)
             try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: volume)
             defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: volume) }
-            try Self.expectRefused(database, in: volume, says: "is not writable")
+            try await Self.expectRefused(database, in: volume, says: "is not writable")
         }
     }
 
-    @Test func aHealthyDatabaseStillOpens() throws {
+    @Test func aHealthyDatabaseStillOpens() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let database = directory.path("usage.sqlite")
-        try Self.makeDatabase(at: database)
-        let result = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["stats", "--database", database, "--format", "csv"])
+        try await Self.makeDatabase(at: database)
+        let result = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["stats", "--database", database, "--format", "csv"])
         #expect(result.exitCode == 0, "\(result.standardError)")
         #expect(result.standardOutput.hasPrefix("day,"))
     }

@@ -24,7 +24,7 @@ import TestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let database = directory.path("usage.sqlite")
-        let imported = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-csv", Self.fixture, "--database", database])
+        let imported = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["import-csv", Self.fixture, "--database", database])
         try #require(imported.exitCode == 0)
         try await LiveCollector.run(databasePath: database, configure: configure, body)
     }

@@ -30,7 +30,7 @@ import TestSupport
         defer { directory.remove() }
         let mountPoint = directory.path("small")
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        let mounted = try ProcessRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint])
+        let mounted = try await ProcessRunner.runAsync("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint])
         guard mounted.exitCode == 0 else {
             print("DiskFullTests skipped: cannot mount a tmpfs here: \(mounted.standardError)")
             return

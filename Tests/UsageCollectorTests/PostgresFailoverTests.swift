@@ -46,8 +46,13 @@ struct PostgresFailoverTests {
             try await standby.stallReplication(true)
             let stalled = ContinuousClock.now
             try await Task.sleep(for: .seconds(3))
+            // Acknowledged while the standby could not confirm: before the primary is killed.
+            // (Seen, in about one run in three: a ping whose commit waited through the whole stall
+            // answered 200 the moment the primary died. It was on the standby, whose WAL receiver
+            // had it in its socket buffer: not lost, and `lost` below would say so if it were.)
+            let killed = ContinuousClock.now
             try await primary.stop(mode: "immediate")
-            let acknowledgedWhileStalled = load.acknowledged(sentAfter: stalled, answeredBefore: .now)
+            let acknowledgedWhileStalled = load.acknowledged(sentAfter: stalled, answeredBefore: killed)
             try await standby.stallReplication(false)
             _ = try await PostgresRestartTests.waitForReadiness(503, ports: ports, within: 30)
             let lostAt = ContinuousClock.now
@@ -60,9 +65,11 @@ struct PostgresFailoverTests {
             let beforePromotion = load.acknowledged
             try await Task.sleep(for: .seconds(2))
             let acknowledgedByStandby = load.acknowledged - beforePromotion
+            let promoting = ContinuousClock.now
             try await standby.promote()
+            let promoted = ContinuousClock.now
             _ = try await PostgresRestartTests.waitForReadiness(200, ports: ports, within: 60)
-            let recovery = ContinuousClock.now - lostAt
+            let recovery = (promotion: promoted - promoting, ready: ContinuousClock.now - promoted, total: ContinuousClock.now - lostAt)
             try await PostgresRestartTests.acknowledge(200, more: load)
             load.stopped.store(true, ordering: .relaxed)
             await loadTask.value
@@ -75,14 +82,14 @@ struct PostgresFailoverTests {
             let acknowledged = outcomes.filter { $0.value == 200 }.map { ScaleOutTests.instanceID($0.key) }
             let refused = outcomes.filter { $0.value != 200 }
             let lost = acknowledged.filter { stored[$0] == nil }
-            print("PostgresFailoverTests: \(outcomes.count) pings sent, \(acknowledged.count) acknowledged, \(stored.count) stored on the promoted standby, \(lost.count) lost, \(stored.values.filter { $0 > 1 }.count) stored twice, \(acknowledgedWhileStalled) acknowledged while replication was stalled, \(refused.count) refused (statuses \(Set(refused.values).sorted())); ready again \(recovery) after the primary was lost")
+            print("PostgresFailoverTests: \(outcomes.count) pings sent, \(acknowledged.count) acknowledged, \(stored.count) stored on the promoted standby, \(lost.count) lost, \(stored.values.filter { $0 > 1 }.count) stored twice, \(acknowledgedWhileStalled) acknowledged while replication was stalled, \(load.acknowledged(sentAfter: stalled, answeredBefore: lostAt) - acknowledgedWhileStalled) as the primary died, \(refused.count) refused (statuses \(Set(refused.values).sorted())); pg_ctl promote took \(recovery.promotion), both collectors ready \(recovery.ready) after it (\(recovery.total) after the primary was lost, 4 s of it the test's own waits)")
             #expect(lost.isEmpty, "acknowledged by the primary and not on the promoted standby: \(lost.prefix(5))")
             #expect(stored.values.allSatisfy { $0 == 1 }, "a ping was stored twice")
             #expect(Set(stored.keys).isSubset(of: Set(outcomes.keys.map(ScaleOutTests.instanceID))), "a ping nobody sent")
             #expect(refused.values.allSatisfy { (500...599).contains($0) }, "every ping not acknowledged got a 5xx: \(Set(refused.values).sorted())")
             #expect(load.withoutRetryAfter.load(ordering: .relaxed) == 0, "a refusal without Retry-After")
             #expect(acknowledgedByStandby == 0, "nothing acknowledged while the standby was read-only")
-            let whileStalled = load.times.withLock { $0 }.filter { $0.value.sent > stalled && outcomes[$0.key] == 200 && $0.value.answered < stalled + .seconds(3) }
+            let whileStalled = load.times.withLock { $0 }.filter { $0.value.sent > stalled && outcomes[$0.key] == 200 && $0.value.answered < killed }
                 .map { "ping \($0.key) sent \($0.value.sent - stalled) and answered \($0.value.answered - stalled) after the stall" }
             #expect(acknowledgedWhileStalled == 0, "nothing acknowledged while the standby could not confirm it (is replication synchronous?): \(whileStalled); replication before the stall: \(replication)")
         } catch {

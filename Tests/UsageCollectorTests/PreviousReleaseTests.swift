@@ -9,11 +9,11 @@ import TestSupport
 @Suite struct PreviousReleaseTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/previous-release")
 
-    static func reports(_ database: String) throws -> [String] {
+    static func reports(_ database: String) async throws -> [String] {
         var lines: [String] = []
         for arguments in [["--window", "1"], ["--window", "7"], ["--window", "28"],
                           ["--report", "new"], ["--report", "churned"], ["--report", "regions"], ["--report", "retention"]] {
-            let result = try ProcessRunner.run(
+            let result = try await ProcessRunner.runAsync(
                 ProcessRunner.product("usage-collector"),
                 ["stats", "--database", database, "--format", "json", "--log-level", "warning"] + arguments
             )
@@ -28,20 +28,20 @@ import TestSupport
         defer { directory.remove() }
         let database = directory.path("usage.sqlite")
         let sqlite3 = try #require(ExternalTools.path("sqlite3"), "the sqlite3 command restores the fixture (apt-get install sqlite3; .ci/run does)")
-        let restored = try ProcessRunner.run(sqlite3, [database, ".read \(Self.fixtures.appendingPathComponent("usage.sql").path)"])
+        let restored = try await ProcessRunner.runAsync(sqlite3, [database, ".read \(Self.fixtures.appendingPathComponent("usage.sql").path)"])
         try #require(restored.exitCode == 0, "\(restored.standardError)")
         let expected = try String(contentsOf: Self.fixtures.appendingPathComponent("reports.txt"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
         #expect(expected.count == 7)
-        let reported = try Self.reports(database)
+        let reported = try await Self.reports(database)
         for (line, (got, want)) in zip(reported, expected).enumerated() {
             #expect(got == want, "report \(line + 1)")
         }
         // The 28-day counts that migration 006 filled in add up, day by day, to the 28-day actives
         // the previous release kept.
-        let daysSeen = try ProcessRunner.run(ProcessRunner.product("usage-collector"),
+        let daysSeen = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"),
                                              ["stats", "--database", database, "--report", "days-seen", "--format", "csv", "--log-level", "warning"])
-        let monthly = try ProcessRunner.run(ProcessRunner.product("usage-collector"),
+        let monthly = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"),
                                             ["stats", "--database", database, "--window", "28", "--format", "csv", "--log-level", "warning"])
         let seenActives = daysSeen.standardOutput.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[5] }
         let actives = monthly.standardOutput.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[1] }

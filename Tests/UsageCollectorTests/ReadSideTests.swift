@@ -141,18 +141,18 @@ import UsageTrackingCore
         }
     }
 
-    @Test func purgeCommandPrintsWhatItRemoved() throws {
+    @Test func purgeCommandPrintsWhatItRemoved() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let database = directory.path("usage.sqlite")
         let csv = directory.path("old.csv")
         try "time,instance_id,region\n2020-01-01T00:00:00Z,i-0000000a,us-west-2\n2020-01-02T00:00:00Z,i-0000000a,us-west-2\n".write(toFile: csv, atomically: true, encoding: .utf8)
-        _ = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-csv", csv, "--database", database])
-        let purge = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["purge", "--older-than", "30", "--database", database])
+        _ = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["import-csv", csv, "--database", database])
+        let purge = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["purge", "--older-than", "30", "--database", database])
         #expect(purge.exitCode == 0)
         #expect(purge.standardOutput.contains("removed 2 day rows before"))
         #expect(purge.standardOutput.contains("and 1 instances left without any"))
-        let forget = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["forget", "i-0000000a", "--database", database])
+        let forget = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["forget", "i-0000000a", "--database", database])
         #expect(forget.standardOutput.contains("nothing was held about i-0000000a"))
     }
 }

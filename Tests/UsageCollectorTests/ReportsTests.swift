@@ -20,11 +20,11 @@ import UsageTrackingCore
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let database = directory.path("usage.sqlite")
-        let first = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-csv", Self.fixture, "--database", database])
+        let first = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["import-csv", Self.fixture, "--database", database])
         #expect(first.exitCode == 0, "\(first.standardError)")
         #expect(first.standardOutput.contains("15 lines, 12 pings, 3 rejected; (instance, day) rows: 11 new, 0 grown, 0 already stored"), "\(first.standardOutput)")
         #expect(first.standardOutput.contains("line 14: "))
-        let again = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-csv", Self.fixture, "--database", database])
+        let again = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["import-csv", Self.fixture, "--database", database])
         #expect(again.standardOutput.contains("(instance, day) rows: 0 new, 0 grown, 11 already stored"), "importing twice changes nothing")
         try await LiveCollector.run(databasePath: database) { collector in try await body(collector) }
     }
@@ -185,16 +185,16 @@ import UsageTrackingCore
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let database = directory.path("usage.sqlite")
-        _ = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-csv", Self.fixture, "--database", database])
+        _ = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["import-csv", Self.fixture, "--database", database])
         let collector = ProcessRunner.product("usage-collector")
-        let json = try ProcessRunner.run(collector, ["stats", "--database", database, "--format", "json", "--from", "2026-11-02", "--to", "2026-11-03"])
+        let json = try await ProcessRunner.runAsync(collector, ["stats", "--database", database, "--format", "json", "--from", "2026-11-02", "--to", "2026-11-03"])
         #expect(json.standardOutput == #"{"window":1,"days":[{"day":"2026-11-02","active":2,"new":2,"pings":3},{"day":"2026-11-03","active":1,"new":0,"pings":1}]}"# + "\n")
-        let retention = try ProcessRunner.run(collector, ["stats", "--database", database, "--report", "retention", "--format", "csv", "--to", "2026-11-08"])
+        let retention = try await ProcessRunner.runAsync(collector, ["stats", "--database", database, "--report", "retention", "--format", "csv", "--to", "2026-11-08"])
         #expect(retention.standardOutput.hasPrefix("cohort_week,instances,weeks_after,active_instances,share\n2026-11-02,3,0,3,1.0000\n"))
-        let regions = try ProcessRunner.run(collector, ["stats", "--database", database, "--report", "regions"])
+        let regions = try await ProcessRunner.runAsync(collector, ["stats", "--database", database, "--report", "regions"])
         #expect(regions.standardOutput.split(separator: "\n").first?.hasPrefix("region") == true)
         #expect(regions.standardOutput.contains("us-west-2"))
-        let bad = try ProcessRunner.run(collector, ["stats", "--database", database, "--report", "weather"])
+        let bad = try await ProcessRunner.runAsync(collector, ["stats", "--database", database, "--report", "weather"])
         #expect(bad.exitCode == 64)
     }
 }

@@ -54,20 +54,20 @@ import UsageTrackingCore
         try (Self.dayOne.joined(separator: "\n") + "\n").write(to: logs.appendingPathComponent("2026-11-29-00-00-00-EXAMPLE"), atomically: true, encoding: .utf8)
         let plain = nested.appendingPathComponent("2026-11-30-00-00-00-EXAMPLE")
         try Self.dayTwo.joined(separator: "\n").write(to: plain, atomically: true, encoding: .utf8)  // no final newline
-        let gzip = try ProcessRunner.run("/bin/gzip", [plain.path])
+        let gzip = try await ProcessRunner.runAsync("/bin/gzip", [plain.path])
         #expect(gzip.exitCode == 0)
 
         let database = directory.path("usage.sqlite")
         let collector = ProcessRunner.product("usage-collector")
         // A dry run reads and validates everything, prints the same counts, and creates no database.
-        let dryRun = try ProcessRunner.run(collector, ["import-s3-logs", logs.path, "--database", database, "--dry-run"])
+        let dryRun = try await ProcessRunner.runAsync(collector, ["import-s3-logs", logs.path, "--database", database, "--dry-run"])
         #expect(dryRun.exitCode == 0, "\(dryRun.standardError)")
         #expect(dryRun.standardOutput.contains("pings found:       6"))
         #expect(dryRun.standardOutput.contains("(instance, day) rows: 5 found; dry run, nothing stored"), "\(dryRun.standardOutput)")
         #expect(dryRun.standardOutput.contains("malformed lines:   2 (first: 2026-11-29-00-00-00-EXAMPLE:9, 2026-11-29-00-00-00-EXAMPLE:10)"))
         #expect(!FileManager.default.fileExists(atPath: database))
 
-        let first = try ProcessRunner.run(collector, ["import-s3-logs", logs.path, "--database", database])
+        let first = try await ProcessRunner.runAsync(collector, ["import-s3-logs", logs.path, "--database", database])
         #expect(first.exitCode == 0, "\(first.standardError)")
         let summary = first.standardOutput
         #expect(summary.contains("files read:        2"))
@@ -96,7 +96,7 @@ import UsageTrackingCore
         #expect(before.map(\.active) == [3, 4])
 
         // The same logs again change nothing.
-        let second = try ProcessRunner.run(collector, ["import-s3-logs", logs.path, "--database", database])
+        let second = try await ProcessRunner.runAsync(collector, ["import-s3-logs", logs.path, "--database", database])
         #expect(second.standardOutput.contains("(instance, day) rows: 0 new, 0 grown, 5 already stored (duplicates)"))
         #expect(try await store.dailyActivity(from: nil, to: nil, window: 7, region: nil) == before)
         #expect(try await store.instanceSummary(InstanceID(validating: "i-0123456789abcdef0")) == main)
@@ -117,7 +117,7 @@ import UsageTrackingCore
         try (Self.dayTwo.joined(separator: "\n") + "\n").write(to: logs.appendingPathComponent("b-good"), atomically: true, encoding: .utf8)
 
         let database = directory.path("usage.sqlite")
-        let result = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-s3-logs", logs.path, "--database", database])
+        let result = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["import-s3-logs", logs.path, "--database", database])
         #expect(result.exitCode == 0, "\(result.standardError)")
         #expect(result.standardOutput.contains("files read:        2"))
         #expect(result.standardOutput.contains("pings found:       2"))
@@ -126,8 +126,8 @@ import UsageTrackingCore
         #expect(try await store.instanceSummary(InstanceID(validating: "i-89abcdef"))?.days.map(\.day) == ["2026-11-30"])
     }
 
-    @Test func aMissingPathIsAClearError() throws {
-        let result = try ProcessRunner.run(ProcessRunner.product("usage-collector"), ["import-s3-logs", "/nonexistent/logs", "--database", "/tmp/unused-\(UUID().uuidString).sqlite"])
+    @Test func aMissingPathIsAClearError() async throws {
+        let result = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["import-s3-logs", "/nonexistent/logs", "--database", "/tmp/unused-\(UUID().uuidString).sqlite"])
         #expect(result.exitCode == 64)
         #expect(result.standardError.contains("/nonexistent/logs does not exist"))
     }

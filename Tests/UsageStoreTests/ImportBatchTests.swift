@@ -47,7 +47,7 @@ import UsageTrackingCore
         try (lines.joined(separator: "\n") + "\n").write(toFile: log, atomically: true, encoding: .utf8)
         #expect(try FileManager.default.attributesOfItem(atPath: log)[.size] as! Int > 2 << 20)
         if gzipped {
-            #expect(try ProcessRunner.run("/bin/gzip", [log]).exitCode == 0)
+            #expect(try await ProcessRunner.runAsync("/bin/gzip", [log]).exitCode == 0)
             log += ".gz"
         }
 

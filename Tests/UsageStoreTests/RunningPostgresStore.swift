@@ -49,18 +49,9 @@ final class RunningPostgresStore: UsageStore {
 
     func record(_ pings: [Ping]) async throws -> [RecordOutcome] { try await ready().record(pings) }
     func merge(_ days: [DayAggregate]) async throws -> MergeSummary { try await ready().merge(days) }
-    func dailyActivity(from: UTCDay?, to: UTCDay?, window: Int, region: Region?) async throws -> [DailyActivity] {
-        try await ready().dailyActivity(from: from, to: to, window: window, region: region)
+    func readRollups<T: Sendable>(_ body: @Sendable (any RollupReader) async throws -> T) async throws -> T {
+        try await ready().readRollups(body)
     }
-    func newInstances(from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
-        try await ready().newInstances(from: from, to: to, region: region)
-    }
-    func churned(after: Int, from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
-        try await ready().churned(after: after, from: from, to: to, region: region)
-    }
-    func regions(from: UTCDay?, to: UTCDay?) async throws -> RegionsReport { try await ready().regions(from: from, to: to) }
-    func retention(from: UTCDay?, to: UTCDay?) async throws -> [RetentionCohort] { try await ready().retention(from: from, to: to) }
-    func daysSeen(from: UTCDay?, to: UTCDay?) async throws -> [DaysSeenCounts] { try await ready().daysSeen(from: from, to: to) }
     func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary? { try await ready().instanceSummary(instanceID) }
     func forget(_ instanceID: InstanceID) async throws -> Int { try await ready().forget(instanceID) }
     func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeSummary { try await ready().purge(olderThan: days, today: today) }

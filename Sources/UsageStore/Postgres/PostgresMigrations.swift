@@ -4,18 +4,15 @@
 /// Each migration is a list of single statements (the extended query protocol takes one at a
 /// time), applied in one transaction together with its row in `schema_migrations`.
 ///
-/// The tables are SQLite's, with the same meaning (see `SQLiteRollups` for the rollups' math).
-/// What differs is how the rollups stay exact: instead of row triggers, every write is one
-/// PL/pgSQL function that
-/// 1. locks the instances it touches, in instance-ID order (inserting new ones), so that two
-///    collectors writing the same instance wait for each other and never deadlock;
-/// 2. computes the rollup contribution of the rows that can change (per instance, the changed days
-///    and, for the 7- and 28-day windows, their nearest rows within 28 days; whole weeks for
-///    retention; every row when the instance's first week may move);
-/// 3. changes the rows with the results SQLite's ping-by-ping upserts give;
-/// 4. computes the same contribution again and adds the difference to the rollups in key order.
-/// A rollup is a sum over rows, so after − before is exact however many rows of an instance one
-/// write changes, and concurrent writers only ever add to the rollup rows.
+/// The tables are SQLite's, with the same meaning and the same numbers: since migration 007, the
+/// rollups are written by the store's folds (``PostgresRows``) with the core's arithmetic
+/// (`InstanceFold`, `RollupContribution`), as SQLite's are. Until then (migrations 003 to 006,
+/// kept as they shipped) every write was a PL/pgSQL function computing the same contribution in
+/// SQL; 007 drops them.
+///
+/// Concurrent collectors: journal appends take per-(instance, day) advisory locks only; every
+/// writer of rows and rollups (fold, merge, erasure, purge, rebuild) holds one transaction
+/// advisory lock (``PostgresRows/rollupLockKey``), so each reads the rows the previous one wrote.
 enum PostgresMigrations {
     struct Migration: Sendable {
         let id: String
@@ -57,6 +54,40 @@ enum PostgresMigrations {
         Migration(id: "2026-11-30-004-write-functions", statements: PostgresRollups.writeFunctions),
         Migration(id: "2026-12-03-005-ping-journal", statements: PostgresJournal.migration005),
         Migration(id: "2026-12-04-006-days-seen", statements: PostgresDaysSeen.migration006),
+        Migration(id: "2026-12-04-007-rollups-written-by-the-fold", statements: migration007),
+    ]
+
+    /// 007: `daily_rollup` gains `new` (instances first seen that day, by latest region), as
+    /// SQLite's has, filled from `instances`; the PL/pgSQL write functions go, since the folds
+    /// write rows and rollups themselves. An older collector still running beside a migrated
+    /// database keeps appending pings (`usage_journal_append` stays) but cannot fold them: its
+    /// folds fail until it is replaced, and the new collectors fold its pings.
+    static let migration007: [String] = [
+        "ALTER TABLE daily_rollup ADD COLUMN new integer NOT NULL DEFAULT 0",
+        """
+        INSERT INTO daily_rollup AS t (scope, day, active, pings, new)
+        SELECT '*', first_day, 0, 0, count(*) FROM instances GROUP BY first_day
+        ON CONFLICT (scope, day) DO UPDATE SET new = excluded.new
+        """,
+        """
+        INSERT INTO daily_rollup AS t (scope, day, active, pings, new)
+        SELECT coalesce(region, 'unknown'), first_day, 0, 0, count(*) FROM instances GROUP BY 1, 2
+        ON CONFLICT (scope, day) DO UPDATE SET new = excluded.new
+        """,
+        "DROP FUNCTION IF EXISTS usage_fold_journal",
+        "DROP FUNCTION IF EXISTS usage_record",
+        "DROP FUNCTION IF EXISTS usage_merge",
+        "DROP FUNCTION IF EXISTS usage_forget",
+        "DROP FUNCTION IF EXISTS usage_purge",
+        "DROP FUNCTION IF EXISTS usage_changed_ranges",
+        "DROP FUNCTION IF EXISTS usage_lock_instances",
+        "DROP FUNCTION IF EXISTS usage_rebuild_rollups",
+        "DROP FUNCTION IF EXISTS usage_apply_rollups",
+        "DROP FUNCTION IF EXISTS usage_contribution",
+        "DROP VIEW IF EXISTS usage_ordered_days",
+        "DROP VIEW IF EXISTS usage_days_seen_runs",
+        "DROP TYPE IF EXISTS usage_rollup_delta",
+        "DROP FUNCTION IF EXISTS usage_monday",
     ]
 
     /// The key of the session advisory lock held while migrating ("usage-tracking migrations").

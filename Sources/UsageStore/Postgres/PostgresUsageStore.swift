@@ -60,12 +60,20 @@ public final class PostgresUsageStore: UsageStore {
     public func foldJournal() async throws -> Int {
         var total = 0
         while true {
-            let folded = try await write("fold") {
-                try await single(Int.self, "SELECT usage_fold_journal(\(PostgresJournal.foldBatch)::integer)")
+            let folded = try await transaction("fold") { rows in
+                try await rows.lockRollups()
+                let entries = try await rows.rows((Int64, String, Int, String?, Int64).self, """
+                    DELETE FROM ping_journal j
+                    WHERE j.seq IN (SELECT l.seq FROM ping_journal l ORDER BY l.seq LIMIT \(PostgresJournal.foldBatch))
+                    RETURNING j.seq, j.instance_id, j.day, j.region, j.received_ms
+                    """).sorted { $0.0 < $1.0 }
+                var rollups = RollupChanges()
+                _ = try await rows.apply(InstanceChanges(pings: entries.map { ($0.1, StoredDay(ping: $0.2, region: $0.3, at: $0.4)) }), to: &rollups)
+                try await rows.add(rollups)
+                return entries.count
             }
             total += folded
-            // Fewer than asked may mean another collector folded some meanwhile: go on until none is left.
-            if folded == 0 { return total }
+            if folded < PostgresJournal.foldBatch { return total }
         }
     }
 
@@ -212,58 +220,95 @@ public final class PostgresUsageStore: UsageStore {
 
     public func merge(_ days: [DayAggregate]) async throws -> MergeSummary {
         guard !days.isEmpty else { return MergeSummary() }
-        // Each instance's days in day order, as the SQLite store applies them.
-        let days = days.sortedByInstanceAndDay()
-        let ids = days.map { key($0.instanceID) }
-        let dayNumbers = days.map(\.day.daysSinceEpoch)
-        let regions = days.map { $0.region?.code ?? "" }
-        let firsts = days.map(\.firstSeenMilliseconds)
-        let lasts = days.map(\.lastSeenMilliseconds)
-        let counts = days.map(\.pings)
+        let changes = InstanceChanges(merging: days.map { aggregate in
+            (key: key(aggregate.instanceID), day: StoredDay(
+                day: aggregate.day.daysSinceEpoch, region: aggregate.region?.code,
+                firstSeen: aggregate.firstSeenMilliseconds, lastSeen: aggregate.lastSeenMilliseconds, pings: aggregate.pings
+            ))
+        })
         // The journal's pings first: a merge keeps the larger count, so the order matters.
         try await foldJournal()
-        let summary = try await write("merge") {
-            try await single([Int].self, """
-                SELECT usage_merge(\(ids)::text[], \(dayNumbers)::integer[], \(regions)::text[],
-                                   \(firsts)::bigint[], \(lasts)::bigint[], \(counts)::integer[])
-                """)
+        return try await transaction("merge") { rows in
+            try await rows.lockRollups()
+            var rollups = RollupChanges()
+            let summary = try await rows.apply(changes, to: &rollups)
+            try await rows.add(rollups)
+            return summary
         }
-        guard summary.count == 3 else { throw StoreError("PostgreSQL merge returned \(summary)") }
-        return MergeSummary(inserted: summary[0], updated: summary[1], unchanged: summary[2])
     }
 
-    /// Deletes the instance's rows in one transaction. The rows are gone for every reader at once;
-    /// PostgreSQL reclaims their bytes in the table files and its write-ahead log later (autovacuum,
-    /// WAL recycling): run `VACUUM instance_days, instances` to hasten it.
+    /// Deletes the instance's rows, and its pings still in the journal, in one transaction. The
+    /// rows are gone for every reader at once; PostgreSQL reclaims their bytes in the table files
+    /// and its write-ahead log later (autovacuum, WAL recycling): run
+    /// `VACUUM instance_days, instances, ping_journal` to hasten it.
     public func forget(_ instanceID: InstanceID) async throws -> Int {
         let id = key(instanceID)
         try await foldJournal()
-        return try await write("forget") {
-            try await single(Int.self, "SELECT usage_forget(\(id))")
+        return try await transaction("forget") { rows in
+            try await rows.lockRollups()
+            try await rows.execute("DELETE FROM ping_journal WHERE instance_id = \(id)")
+            let count = try await rows.rows(Int.self, """
+                SELECT (SELECT count(*) FROM instance_days WHERE instance_id = \(id)) + (SELECT count(*) FROM instances WHERE instance_id = \(id))
+                """).first ?? 0
+            var rollups = RollupChanges()
+            _ = try await rows.apply(InstanceChanges(.forget, of: [id]), to: &rollups)
+            try await rows.add(rollups)
+            return count
         }
     }
 
     /// Purges in transactions of at most ``purgeChunk`` instances each (in instance-ID order), so
     /// pings keep flowing meanwhile; each transaction is exact on its own.
     public func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeSummary {
-        let cutoff = today.advanced(by: -days)
+        let cutoff = today.advanced(by: -days).daysSinceEpoch
         try await foldJournal()
         var dayRows = 0
         var instances = 0
         var after = ""
         while true {
-            let chunk = try await write("purge") { () -> (Int, Int, String?) in
-                let rows = try await client.rows("""
-                    SELECT day_rows, instances_removed, last_id FROM usage_purge(\(cutoff.daysSinceEpoch)::integer, \(after), \(Self.purgeChunk)::integer)
-                    """, logger: queryLogger)
-                return try rows.first?.decode((Int, Int, String?).self) ?? (0, 0, nil)
+            let chunk = try await transaction("purge") { rows -> (days: Int, instances: Int, last: String?) in
+                try await rows.lockRollups()
+                let keys = try await rows.rows(String.self, """
+                    SELECT instance_id FROM instances WHERE first_day < \(cutoff) AND instance_id > \(after)
+                    ORDER BY instance_id LIMIT \(Self.purgeChunk)
+                    """)
+                guard let last = keys.last else { return (0, 0, nil) }
+                let (days, before) = try await rows.rows((Int, Int).self, """
+                    SELECT (SELECT count(*) FROM instance_days WHERE instance_id = ANY(\(keys)::text[]) AND day < \(cutoff)),
+                           (SELECT count(*) FROM instances WHERE instance_id = ANY(\(keys)::text[]))
+                    """).first ?? (0, 0)
+                var rollups = RollupChanges()
+                _ = try await rows.apply(InstanceChanges(.purge(before: cutoff), of: keys), to: &rollups)
+                try await rows.add(rollups)
+                let kept = try await rows.rows(Int.self, "SELECT count(*) FROM instances WHERE instance_id = ANY(\(keys)::text[])").first ?? 0
+                return (days, before - kept, last)
             }
-            dayRows += chunk.0
-            instances += chunk.1
-            guard let last = chunk.2 else { break }
+            dayRows += chunk.days
+            instances += chunk.instances
+            guard let last = chunk.last else { break }
             after = last
         }
-        return PurgeSummary(cutoff: cutoff, dayRows: dayRows, instances: instances)
+        return PurgeSummary(cutoff: UTCDay(daysSinceEpoch: cutoff), dayRows: dayRows, instances: instances)
+    }
+
+    /// Runs `body` in one transaction on one connection (retried as ``write(_:_:)`` retries).
+    func transaction<T: Sendable>(
+        _ operation: String, begin: PostgresQuery = "BEGIN", _ body: (PostgresRows) async throws -> T
+    ) async throws -> T {
+        try await write(operation) {
+            try await client.withConnection { connection in
+                let rows = PostgresRows(connection: connection, logger: queryLogger)
+                try await rows.execute(begin)
+                do {
+                    let result = try await body(rows)
+                    try await rows.execute("COMMIT")
+                    return result
+                } catch {
+                    _ = try? await connection.rows("ROLLBACK", logger: queryLogger)
+                    throw error
+                }
+            }
+        }
     }
 
     /// Runs a write, retrying what the server rolled back as a serialization failure or deadlock.
@@ -292,162 +337,26 @@ public final class PostgresUsageStore: UsageStore {
         throw StoreError("PostgreSQL returned no row for \(query.sql.prefix(40))")
     }
 
-    /// Recomputes every rollup from the rows (tests compare it with the rollups kept per write).
+    /// Recomputes every rollup from the rows (tests compare it with the rollups the folds kept).
     public func rebuildRollups() async throws {
         try await foldJournal()
-        try await write("rebuild rollups") { _ = try await client.rows("SELECT usage_rebuild_rollups()", logger: queryLogger) }
+        try await transaction("rebuild rollups") { rows in
+            try await rows.lockRollups()
+            try await rows.rebuildRollups()
+        }
     }
 
     // MARK: Reads
 
     /// Runs `body` in one read-only snapshot, so every query of a report sees the same data.
     /// Folds the journal first, so the snapshot holds every ping acknowledged before the call.
-    func read<T: Sendable>(_ body: (PostgresReads) async throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: (PostgresRows) async throws -> T) async throws -> T {
         try await foldJournal()
-        do {
-            return try await client.withConnection { connection in
-                let reads = PostgresReads(connection: connection, logger: queryLogger)
-                _ = try await connection.rows("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: queryLogger)
-                do {
-                    let result = try await body(reads)
-                    _ = try await connection.rows("COMMIT", logger: queryLogger)
-                    return result
-                } catch {
-                    _ = try? await connection.rows("ROLLBACK", logger: queryLogger)
-                    throw error
-                }
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError("PostgreSQL read failed: \(PostgresErrors.describe(error))")
-        }
+        return try await transaction("read", begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
     }
 
-    public func dailyActivity(from: UTCDay?, to: UTCDay?, window: Int, region: Region?) async throws -> [DailyActivity] {
-        let scope = region?.code ?? "*"
-        return try await read { db in
-            guard let (start, end) = try await db.range(scope: scope, from: from, to: to) else { return [] }
-            var actives: [Int: Int] = [:]
-            var pings: [Int: Int] = [:]
-            for (day, active, count) in try await db.rows((Int, Int, Int).self, """
-                SELECT day, active, pings FROM daily_rollup WHERE scope = \(scope) AND day BETWEEN \(start.daysSinceEpoch) AND \(end.daysSinceEpoch)
-                """) {
-                actives[day] = active
-                pings[day] = count
-            }
-            if window > 1 {
-                actives = try await db.windowActives(window: window, scope: scope, from: start, to: end)
-            }
-            let new = try await db.firstDays(region: region, from: start, to: end)
-            return (start...end).map { day in
-                let key = day.daysSinceEpoch
-                return DailyActivity(day: day, active: actives[key] ?? 0, new: new[key] ?? 0, pings: pings[key] ?? 0)
-            }
-        }
-    }
-
-    public func newInstances(from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
-        try await read { db in
-            guard let (start, end) = try await db.range(scope: region?.code ?? "*", from: from, to: to) else { return [] }
-            let new = try await db.firstDays(region: region, from: start, to: end)
-            return (start...end).map { DayCount(day: $0, count: new[$0.daysSinceEpoch] ?? 0) }
-        }
-    }
-
-    public func churned(after: Int, from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
-        try await read { db in
-            // "Not since" is known only up to the last day anything was stored.
-            guard let (first, last) = try await db.range(scope: "*", from: nil, to: nil) else { return [] }
-            let start = from ?? first.advanced(by: after)
-            let end = min(to ?? last, last)
-            guard start <= end else { return [] }
-            let low = start.daysSinceEpoch - after
-            let high = end.daysSinceEpoch - after
-            let rows = if let region {
-                try await db.rows((Int, Int).self, """
-                    SELECT last_day, count(*) FROM instances WHERE last_day BETWEEN \(low) AND \(high) AND region = \(region.code) GROUP BY last_day
-                    """)
-            } else {
-                try await db.rows((Int, Int).self, "SELECT last_day, count(*) FROM instances WHERE last_day BETWEEN \(low) AND \(high) GROUP BY last_day")
-            }
-            let counts = Dictionary(uniqueKeysWithValues: rows.map { ($0.0 + after, $0.1) })
-            return (start...end).map { DayCount(day: $0, count: counts[$0.daysSinceEpoch] ?? 0) }
-        }
-    }
-
-    public func regions(from: UTCDay?, to: UTCDay?) async throws -> RegionsReport {
-        try await read { db in
-            guard let (start, end) = try await db.range(scope: "*", from: from, to: to) else {
-                return RegionsReport(from: from, to: to, regions: [])
-            }
-            let (low, high) = (start.daysSinceEpoch, end.daysSinceEpoch)
-            let activeScopes = try await db.rows(String.self, "SELECT DISTINCT scope FROM daily_rollup WHERE scope <> '*' AND active > 0")
-            let pings = Dictionary(uniqueKeysWithValues: try await db.rows((String, Int).self, """
-                SELECT scope, sum(pings)::bigint FROM daily_rollup WHERE scope <> '*' AND day BETWEEN \(low) AND \(high) GROUP BY scope
-                """))
-            let new = Dictionary(uniqueKeysWithValues: try await db.rows((String, Int).self, """
-                SELECT coalesce(region, 'unknown'), count(*) FROM instances WHERE first_day BETWEEN \(low) AND \(high) GROUP BY 1
-                """))
-            let daily = Dictionary(uniqueKeysWithValues: try await db.rows((String, Int).self, """
-                SELECT scope, active FROM daily_rollup WHERE scope <> '*' AND day = \(high)
-                """))
-            // Every region's 7- and 28-day actives on the last day, in one query.
-            var windows: [Int: [String: Int]] = [:]
-            for (window, scope, active) in try await db.rows((Int, String, Int).self, """
-                SELECT "window", scope, sum(delta)::bigint FROM window_delta WHERE scope <> '*' AND day <= \(high) GROUP BY 1, 2
-                """) {
-                windows[window, default: [:]][scope] = active
-            }
-            var rows: [RegionActivity] = []
-            // The scopes with a day row, and the latest regions of the instances new in the range,
-            // which may have none (a day keeps the first region named for it, the instance the latest).
-            for scope in Set(activeScopes).union(new.keys) {
-                let row = RegionActivity(
-                    region: scope, active1d: daily[scope] ?? 0, active7d: windows[7]?[scope] ?? 0,
-                    active28d: windows[28]?[scope] ?? 0, new: new[scope] ?? 0, pings: pings[scope] ?? 0
-                )
-                if row.active28d > 0 || row.new > 0 || row.pings > 0 { rows.append(row) }
-            }
-            rows.sort { ($0.active28d, $1.region) > ($1.active28d, $0.region) }
-            return RegionsReport(from: start, to: end, regions: rows)
-        }
-    }
-
-    public func retention(from: UTCDay?, to: UTCDay?) async throws -> [RetentionCohort] {
-        try await read { db in
-            guard let (first, last) = try await db.range(scope: "*", from: nil, to: nil) else { return [] }
-            let start = (from ?? first).startOfWeek
-            let end = (to ?? last).startOfWeek
-            let lastWeek = last.startOfWeek
-            guard start <= end else { return [] }
-            var cells: [Int: [Int: Int]] = [:]
-            for (cohort, week, instances) in try await db.rows((Int, Int, Int).self, """
-                SELECT cohort, week, instances FROM retention_weeks
-                WHERE cohort BETWEEN \(start.daysSinceEpoch) AND \(end.daysSinceEpoch) AND instances > 0
-                """) {
-                cells[cohort, default: [:]][week] = instances
-            }
-            return stride(from: start, through: end, by: 7).compactMap { cohort in
-                guard let weeks = cells[cohort.daysSinceEpoch], let size = weeks[cohort.daysSinceEpoch] else { return nil }
-                let active = stride(from: cohort, through: lastWeek, by: 7).map { weeks[$0.daysSinceEpoch] ?? 0 }
-                return RetentionCohort(week: cohort, instances: size, active: active)
-            }
-        }
-    }
-
-    public func daysSeen(from: UTCDay?, to: UTCDay?) async throws -> [DaysSeenCounts] {
-        try await read { db in
-            guard let (start, end) = try await db.range(scope: "*", from: from, to: to) else { return [] }
-            // What came before the range, summed, as if on the day before it; then the range.
-            let (low, high) = (start.daysSinceEpoch, end.daysSinceEpoch)
-            let rows = try await db.rows((Int, Int, Int).self, """
-                SELECT seen, \(low) - 1, sum(delta)::bigint FROM days_seen_delta WHERE day < \(low) GROUP BY seen
-                UNION ALL SELECT seen, day, delta::bigint FROM days_seen_delta WHERE day BETWEEN \(low) AND \(high)
-                ORDER BY 2
-                """).map { (seen: $0.0, day: $0.1, delta: $0.2) }
-            return DaysSeenCounts.prefixSums(rows, from: start, to: end)
-        }
+    public func readRollups<T: Sendable>(_ body: @Sendable (any RollupReader) async throws -> T) async throws -> T {
+        try await read { rows in try await body(PostgresRollupReader(rows: rows)) }
     }
 
     public func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary? {
@@ -497,62 +406,5 @@ public final class PostgresUsageStore: UsageStore {
             }
             return value
         }
-    }
-}
-
-/// The queries of one read snapshot.
-struct PostgresReads {
-    let connection: PostgresConnection
-    let logger: Logger
-
-    /// Every row of `query`, decoded as `type` (a column type or a tuple of them).
-    func rows<each Column: PostgresDecodable>(_ type: (repeat each Column).Type, _ query: PostgresQuery) async throws -> [(repeat each Column)] {
-        var result: [(repeat each Column)] = []
-        for row in try await connection.rows(query, logger: logger) {
-            result.append(try row.decode((repeat each Column).self))
-        }
-        return result
-    }
-
-    /// The requested range, defaulting to the first and last day with activity in `scope`;
-    /// `nil` when nothing is stored (and no range was given).
-    func range(scope: String, from: UTCDay?, to: UTCDay?) async throws -> (UTCDay, UTCDay)? {
-        if let from, let to { return from <= to ? (from, to) : nil }
-        guard let (first, last) = try await rows((Int?, Int?).self, """
-            SELECT min(day), max(day) FROM daily_rollup WHERE scope = \(scope) AND active > 0
-            """).first, let first, let last else { return nil }
-        let start = from ?? UTCDay(daysSinceEpoch: first)
-        let end = to ?? UTCDay(daysSinceEpoch: last)
-        return start <= end ? (start, end) : nil
-    }
-
-    /// Distinct instances over the trailing window ending on each day: prefix sums of the deltas.
-    func windowActives(window: Int, scope: String, from: UTCDay, to: UTCDay) async throws -> [Int: Int] {
-        var running = try await rows(Int.self, """
-            SELECT coalesce(sum(delta), 0)::bigint FROM window_delta WHERE "window" = \(window) AND scope = \(scope) AND day < \(from.daysSinceEpoch)
-            """).first ?? 0
-        let deltas = Dictionary(uniqueKeysWithValues: try await rows((Int, Int).self, """
-            SELECT day, delta FROM window_delta
-            WHERE "window" = \(window) AND scope = \(scope) AND day BETWEEN \(from.daysSinceEpoch) AND \(to.daysSinceEpoch)
-            """))
-        var result: [Int: Int] = [:]
-        for day in from.daysSinceEpoch...to.daysSinceEpoch {
-            running += deltas[day] ?? 0
-            result[day] = running
-        }
-        return result
-    }
-
-    /// Instances per first day in the range; with `region`, those whose latest region it is.
-    func firstDays(region: Region?, from: UTCDay, to: UTCDay) async throws -> [Int: Int] {
-        let (low, high) = (from.daysSinceEpoch, to.daysSinceEpoch)
-        let rows = if let region {
-            try await rows((Int, Int).self, """
-                SELECT first_day, count(*) FROM instances WHERE first_day BETWEEN \(low) AND \(high) AND region = \(region.code) GROUP BY first_day
-                """)
-        } else {
-            try await rows((Int, Int).self, "SELECT first_day, count(*) FROM instances WHERE first_day BETWEEN \(low) AND \(high) GROUP BY first_day")
-        }
-        return Dictionary(uniqueKeysWithValues: rows)
     }
 }

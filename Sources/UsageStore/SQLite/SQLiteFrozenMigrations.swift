@@ -1,9 +1,9 @@
-/// The SQLite schema's shipped migrations 003 to 006, frozen as the literal SQL they ran: what a
-/// migration does never changes, so none of them calls code that runs today (``SQLiteRollups``
-/// holds that, and may change). A new migration is a new literal here and a line in
+/// The SQLite schema's shipped migrations 003 to 007, frozen as the literal SQL they ran: what a
+/// migration does never changes, so none of them calls code that runs today (the core's
+/// `RollupContribution` holds that, and may change). A new migration is a new literal here and a line in
 /// ``SQLiteMigrations``.
 enum SQLiteFrozenMigrations {
-    /// 003: the report rollups (see ``SQLiteRollups`` for their meaning), with per-row triggers on
+    /// 003: the report rollups (see `RollupContribution` and `RollupCells` for their meaning), with per-row triggers on
     /// `instance_days`, filled from the rows already there. (As shipped, the fill was the Swift
     /// rebuild of the time; this is the same computation in SQL, with the Monday of
     /// `UTCDay.startOfWeek` that the rebuild used.)
@@ -186,7 +186,7 @@ enum SQLiteFrozenMigrations {
             WHERE 1 GROUP BY 1, 2;
         """#
 
-    /// 004: the insert and update triggers go (``SQLiteDayWriter`` does their work), and
+    /// 004: the insert and update triggers go (the store's writer of the time did their work), and
     /// `daily_rollup` gains `new`, the instances whose first day it is (for `*`) or whose latest
     /// region the scope is, kept by triggers on `instances`.
     static let migration004: String = #"""
@@ -318,5 +318,19 @@ enum SQLiteFrozenMigrations {
                 SELECT c AS seen, e AS day, 1 AS delta FROM runs WHERE c > 0
                 UNION ALL SELECT c, next, -1 FROM runs WHERE c > 0
             ) GROUP BY seen, day HAVING sum(delta) != 0;
+        """#
+
+    /// 007: every trigger goes: the folds write every rollup row themselves, with the core's
+    /// arithmetic (`InstanceFold`), for deletions and summaries too. The rollup rows stay as
+    /// they are: the folds keep the same numbers.
+    static let migration007: String = #"""
+        DROP TRIGGER IF EXISTS instance_days_inserted;
+        DROP TRIGGER IF EXISTS instance_days_deleted;
+        DROP TRIGGER IF EXISTS instance_days_pinged;
+        DROP TRIGGER IF EXISTS instance_days_region_changed;
+        DROP TRIGGER IF EXISTS instances_cohort_changed;
+        DROP TRIGGER IF EXISTS instances_inserted;
+        DROP TRIGGER IF EXISTS instances_deleted;
+        DROP TRIGGER IF EXISTS instances_moved;
         """#
 }

@@ -49,16 +49,17 @@ enum SQLiteJournal {
     /// An entry as the fold reads it.
     struct Entry {
         var sequence: Int64
-        var row: SQLiteDayWriter.DayRow
+        var key: String
+        var ping: StoredDay
     }
 
     // MARK: The journal file
 
     /// Appends pings (stored keys and day numbers) in the caller's transaction, in order.
-    static func append(_ journal: Database, _ rows: [SQLiteDayWriter.DayRow]) throws {
+    static func append(_ journal: Database, _ pings: [(key: String, ping: StoredDay)]) throws {
         let insert = try journal.cachedStatement(sql: "INSERT INTO ping_journal (instance_id, day, region, received_ms) VALUES (?, ?, ?, ?)")
-        for row in rows {
-            try insert.execute(arguments: [row.instance, row.day, row.region, row.firstSeen])
+        for (key, ping) in pings {
+            try insert.execute(arguments: [key, ping.day, ping.region, ping.firstSeen])
         }
     }
 
@@ -67,10 +68,7 @@ enum SQLiteJournal {
         try Row.fetchAll(journal, sql: """
             SELECT seq, instance_id, day, region, received_ms FROM ping_journal WHERE seq > ? ORDER BY seq LIMIT ?
             """, arguments: [watermark, limit]).map { entry in
-            let received: Int64 = entry[4]
-            return Entry(sequence: entry[0], row: SQLiteDayWriter.DayRow(
-                instance: entry[1], day: entry[2], region: entry[3], firstSeen: received, lastSeen: received, pings: 1
-            ))
+            Entry(sequence: entry[0], key: entry[1], ping: StoredDay(ping: entry[2], region: entry[3], at: entry[4]))
         }
     }
 
@@ -111,47 +109,16 @@ enum SQLiteJournal {
     /// transaction, skipping those at or below the watermark in force (another fold applied them
     /// meanwhile), and advances the watermark; returns the new watermark and how many it applied.
     ///
-    /// Pings of one (instance, day) are summed first, then the day rows are written in key order,
-    /// each instance's summary folded from its pings in arrival order: the rows, the summaries and
-    /// the rollups end as writing the pings one by one would leave them.
+    /// The pings are grouped per instance in arrival order and applied in key order by the
+    /// core's fold (``InstanceFold``): the rows, the summaries and the rollups end as writing the
+    /// pings one by one would leave them.
     static func apply(_ db: Database, _ entries: [Entry]) throws -> (watermark: Int64, applied: Int) {
         let current = try watermark(db)
-        let arrivals = entries.filter { $0.sequence > current }.map(\.row)
+        let arrivals = entries.filter { $0.sequence > current }.map { (key: $0.key, ping: $0.ping) }
         guard let last = entries.last?.sequence, last > current, !arrivals.isEmpty else { return (current, 0) }
-
-        struct DayKey: Hashable {
-            var instance: String
-            var day: Int
-        }
-        var dayIndex: [DayKey: Int] = [:]
-        var days: [SQLiteDayWriter.DayRow] = []
-        var arrivalsByInstance: [String: [SQLiteDayWriter.DayRow]] = [:]
-        for ping in arrivals {
-            arrivalsByInstance[ping.instance, default: []].append(ping)
-            let key = DayKey(instance: ping.instance, day: ping.day)
-            guard let index = dayIndex[key] else {
-                dayIndex[key] = days.count
-                days.append(ping)
-                continue
-            }
-            // A day keeps the first region named for it.
-            days[index].region = days[index].region ?? ping.region
-            days[index].firstSeen = min(days[index].firstSeen, ping.firstSeen)
-            days[index].lastSeen = max(days[index].lastSeen, ping.lastSeen)
-            days[index].pings += 1
-        }
-        let sorted = days.sortedInKeyOrder()
-
-        var writer = try SQLiteDayWriter(db)
-        var start = sorted.startIndex
-        while start < sorted.endIndex {
-            var end = start + 1
-            while end < sorted.endIndex, sorted[end].instance == sorted[start].instance { end += 1 }
-            let instance = sorted[start].instance
-            _ = try writer.write(instanceRows: sorted[start..<end], arrivals: (arrivalsByInstance[instance] ?? [])[...], .add)
-            start = end
-        }
-        try writer.finish()
+        var rollups = RollupChanges()
+        _ = try SQLiteRows(db).apply(InstanceChanges(pings: arrivals), to: &rollups)
+        try SQLiteRows.add(rollups, db)
         try db.execute(sql: """
             INSERT INTO settings (name, value) VALUES ('fold_watermark', ?)
             ON CONFLICT (name) DO UPDATE SET value = excluded.value

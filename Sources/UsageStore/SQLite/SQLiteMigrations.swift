@@ -47,6 +47,9 @@ enum SQLiteMigrations {
         migrator.registerMigration("2026-12-04-006-days-seen") { db in
             try db.execute(sql: SQLiteFrozenMigrations.migration006)
         }
+        migrator.registerMigration("2026-12-04-007-rollups-written-by-the-fold") { db in
+            try db.execute(sql: SQLiteFrozenMigrations.migration007)
+        }
         return migrator
     }
 }

@@ -159,14 +159,11 @@ public final class SQLiteUsageStore: UsageStore {
     public func record(_ pings: [Ping]) async throws -> [RecordOutcome] {
         guard !pings.isEmpty else { return [] }
         let rows = pings.map { ping in
-            SQLiteDayWriter.DayRow(
-                instance: key(ping.instanceID), day: ping.day.daysSinceEpoch, region: ping.region?.code,
-                firstSeen: ping.receivedAtMilliseconds, lastSeen: ping.receivedAtMilliseconds, pings: 1
-            )
+            (key: key(ping.instanceID), ping: StoredDay(ping: ping.day.daysSinceEpoch, region: ping.region?.code, at: ping.receivedAtMilliseconds))
         }
         do {
             let outcomes = try await journal.write { db in
-                let batchDays = Set(rows.map(\.day))
+                let batchDays = Set(rows.map(\.ping.day))
                 for day in batchDays where !self.seen.isLoaded(day) {
                     // The journal first, then the day rows: an entry folded in between is in the rows.
                     let journaled = try SQLiteJournal.instances(onDay: day, db)
@@ -174,12 +171,12 @@ public final class SQLiteUsageStore: UsageStore {
                     self.seen.load(day, keys: journaled + folded, keeping: batchDays)
                 }
                 try SQLiteJournal.append(db, rows)
-                let outcomes = rows.map { RecordOutcome(firstToday: !self.seen.contains($0.instance, on: $0.day)) }
+                let outcomes = rows.map { RecordOutcome(firstToday: !self.seen.contains($0.key, on: $0.ping.day)) }
                 // Within the batch too: a second ping of the same instance and day is not the first.
-                self.seen.insert(rows.map { ($0.instance, $0.day) })
+                self.seen.insert(rows.map { ($0.key, $0.ping.day) })
                 var firstInBatch = Set<String>()
                 return zip(rows, outcomes).map { row, outcome in
-                    RecordOutcome(firstToday: outcome.firstToday && firstInBatch.insert("\(row.day) \(row.instance)").inserted)
+                    RecordOutcome(firstToday: outcome.firstToday && firstInBatch.insert("\(row.ping.day) \(row.key)").inserted)
                 }
             }
             journalChanged(by: rows.count)
@@ -192,57 +189,48 @@ public final class SQLiteUsageStore: UsageStore {
     }
 
     public func merge(_ days: [DayAggregate]) async throws -> MergeSummary {
-        try await merge(days, maintainingRollups: true)
+        try await merge(days, droppingIndexes: false)
     }
 
-    func merge(_ days: [DayAggregate], maintainingRollups: Bool) async throws -> MergeSummary {
+    /// Merges the aggregates through the fold (``InstanceFold``), in key order, so consecutive
+    /// writes touch the same B-tree pages; the rollups change for the touched days only.
+    func merge(_ days: [DayAggregate], droppingIndexes: Bool) async throws -> MergeSummary {
         guard !days.isEmpty else { return MergeSummary() }
-        // In key order, so consecutive writes touch the same B-tree pages and each instance's
-        // summary is written once.
-        let rows = days.map { aggregate in
-            SQLiteDayWriter.DayRow(
-                instance: key(aggregate.instanceID), day: aggregate.day.daysSinceEpoch, region: aggregate.region?.code,
+        let changes = InstanceChanges(merging: days.map { aggregate in
+            (key: key(aggregate.instanceID), day: StoredDay(
+                day: aggregate.day.daysSinceEpoch, region: aggregate.region?.code,
                 firstSeen: aggregate.firstSeenMilliseconds, lastSeen: aggregate.lastSeenMilliseconds, pings: aggregate.pings
-            )
-        }
-        .sortedInKeyOrder()
+            ))
+        })
         // The journal's pings first: a merge keeps the larger count, so the order matters.
         try await foldJournal()
         return try await pool.write { db in
-            defer { self.seen.insert(rows.map { ($0.instance, $0.day) }) }
-            if !maintainingRollups {
-                // Every batch written without the rollups marks them stale in its own transaction:
-                // if another process finished the load's rollups meanwhile (it opened the file
-                // and took the load for a crashed one), the mark is back, and the end of this
-                // load, or the next open after a crash, rebuilds them.
-                try db.execute(sql: Self.markRollupsStale)
+            defer { self.seen.insert(changes.changes.flatMap { change in Self.days(of: change.change).map { (change.key, $0) } }) }
+            if droppingIndexes {
+                // Every batch of a load without the indexes marks them dropped in its own
+                // transaction: if another process built them meanwhile (it opened the file and
+                // took the load for a crashed one), the mark is back, and the end of this load, or
+                // the next open after a crash, builds them.
+                try db.execute(sql: Self.markIndexesDropped)
             }
-            var writer = try SQLiteDayWriter(db, maintainsRollups: maintainingRollups)
-            var summary = MergeSummary()
-            var start = rows.startIndex
-            while start < rows.endIndex {
-                var end = start + 1
-                while end < rows.endIndex, rows[end].instance == rows[start].instance { end += 1 }
-                for (outcome, _) in try writer.write(instanceRows: rows[start..<end], .merge) {
-                    switch outcome {
-                    case .inserted: summary.inserted += 1
-                    case .updated: summary.updated += 1
-                    case .unchanged: summary.unchanged += 1
-                    }
-                }
-                start = end
-            }
-            try writer.finish()
+            var rollups = RollupChanges()
+            let summary = try SQLiteRows(db).apply(changes, to: &rollups)
+            try SQLiteRows.add(rollups, db)
             return summary
         }
     }
 
-    /// Loads many batches, each one durable transaction. Into an empty store, the rollups are not
-    /// kept and the secondary indexes are dropped while `load` merges its batches, then both are
-    /// built once from all rows, also when `load` throws (a load cut off by a crash is finished,
-    /// indexes and triggers back and rollups rebuilt, the next time the store opens).
-    /// Into a store that holds rows, the rollups are kept as the batches go (`merge`): the cost
-    /// then grows with the load, not with the store, and reports stay right throughout.
+    static func days(of change: InstanceChange) -> [Int] {
+        switch change {
+        case .pings(let days), .merge(let days): days.map(\.day)
+        case .forget, .purge: []
+        }
+    }
+
+    /// Loads many batches, each one durable transaction through the fold, so reports stay right
+    /// throughout. Into an empty store, the secondary indexes are dropped while `load` merges its
+    /// batches, then built once, also when `load` throws (a load cut off by a crash has them
+    /// built the next time the store opens).
     public func bulkMerge(_ load: (_ merge: @escaping @Sendable ([DayAggregate]) async throws -> MergeSummary) async throws -> Void) async throws {
         try await foldJournal()
         let holdsRows = try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM instance_days)") ?? false }
@@ -251,17 +239,16 @@ public final class SQLiteUsageStore: UsageStore {
             return
         }
         try await pool.write { db in
-            try db.execute(sql: SQLiteRollups.dropTriggers)
             for index in Self.secondaryIndexes {
                 try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)")
             }
-            try db.execute(sql: Self.markRollupsStale)
+            try db.execute(sql: Self.markIndexesDropped)
         }
         do {
-            try await load { batch in try await self.merge(batch, maintainingRollups: false) }
+            try await load { batch in try await self.merge(batch, droppingIndexes: true) }
         } catch {
-            // The batches merged so far stay (each one committed); indexes and rollups are made
-            // whole for them before the error goes up.
+            // The batches merged so far stay (each one committed); the indexes are built for
+            // them before the error goes up.
             do {
                 try await finishBulkLoad()
             } catch let finishing {
@@ -272,22 +259,26 @@ public final class SQLiteUsageStore: UsageStore {
         try await finishBulkLoad()
     }
 
-    /// Marks the rollups stale until a bulk load is finished (see `finishInterruptedBulkLoad`).
-    static let markRollupsStale = "INSERT INTO settings (name, value) VALUES ('rollups', 'stale') ON CONFLICT (name) DO UPDATE SET value = 'stale'"
+    /// Marks the secondary indexes dropped until a bulk load is finished (see `finishInterruptedBulkLoad`).
+    static let markIndexesDropped = "INSERT INTO settings (name, value) VALUES ('indexes', 'dropped') ON CONFLICT (name) DO UPDATE SET value = 'dropped'"
 
-    /// Recreates the triggers and rebuilds the rollups if a bulk load left them off.
+    /// Builds the indexes a bulk load left dropped; and rebuilds the rollups that a bulk load of
+    /// the previous release, which did not keep them, left stale.
     func finishInterruptedBulkLoad() throws {
-        let stale = try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'rollups'") == "stale"
+        let marks = try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM settings WHERE (name, value) IN (VALUES ('indexes', 'dropped'), ('rollups', 'stale'))")
         }
-        if stale {
+        if marks.contains("rollups") {
             logger.warning("an interrupted bulk load left the report rollups stale; rebuilding them")
+            try pool.write { db in try SQLiteRows.rebuildRollups(db) }
+        }
+        if !marks.isEmpty {
             try pool.write { db in try Self.finishBulkLoad(db) }
         }
     }
 
     /// Finishes a bulk load, also from a cancelled task (whose own database access GRDB would
-    /// refuse): a load cut off by cancellation still leaves indexes and rollups whole.
+    /// refuse): a load cut off by cancellation still leaves its indexes whole.
     func finishBulkLoad() async throws {
         try await Task { try await self.pool.write { db in try Self.finishBulkLoad(db) } }.value
     }
@@ -302,187 +293,26 @@ public final class SQLiteUsageStore: UsageStore {
         ("instances_by_last_day", "instances (last_day)"),
     ]
 
-    /// Builds the secondary indexes a bulk load dropped, and the rollups it did not keep.
+    /// Builds the secondary indexes a bulk load dropped.
     static func finishBulkLoad(_ db: Database) throws {
         for index in secondaryIndexes {
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index.name) ON \(index.columns)")
         }
-        try db.execute(sql: SQLiteRollups.dropTriggers)
-        try db.execute(sql: SQLiteRollups.triggers)
-        try SQLiteRollups.rebuild(db)
-        try db.execute(sql: "DELETE FROM settings WHERE name = 'rollups'")
+        try db.execute(sql: "DELETE FROM settings WHERE name IN ('indexes', 'rollups')")
     }
 
     // MARK: Reads
 
-    public func dailyActivity(from: UTCDay?, to: UTCDay?, window: Int, region: Region?) async throws -> [DailyActivity] {
+    public func readRollups<T: Sendable>(_ body: @Sendable (any RollupReader) async throws -> T) async throws -> T {
         try await foldJournal()
-        let scope = region?.code ?? "*"
-        return try await pool.read { db in
-            guard let (start, end) = try Self.range(db, scope: scope, from: from, to: to) else { return [] }
-            var actives: [Int: Int] = [:]
-            var pings: [Int: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT day, active, pings FROM daily_rollup WHERE scope = ? AND day BETWEEN ? AND ?", arguments: [scope, start.daysSinceEpoch, end.daysSinceEpoch]) {
-                pings[row["day"]] = row["pings"]
-                actives[row["day"]] = row["active"]
-            }
-            if window > 1 {
-                actives = try Self.windowActives(db, window: window, scope: scope, from: start, to: end)
-            }
-            let new = try Self.firstDays(db, region: region, from: start, to: end)
-            return (start...end).map { day in
-                let key = day.daysSinceEpoch
-                return DailyActivity(day: day, active: actives[key] ?? 0, new: new[key] ?? 0, pings: pings[key] ?? 0)
-            }
-        }
+        return try await body(SQLiteRollupReader(snapshot: try pool.makeSnapshot()))
     }
 
-    public func newInstances(from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
-        try await foldJournal()
-        return try await pool.read { db in
-            guard let (start, end) = try Self.range(db, scope: region?.code ?? "*", from: from, to: to) else { return [] }
-            let new = try Self.firstDays(db, region: region, from: start, to: end)
-            return (start...end).map { DayCount(day: $0, count: new[$0.daysSinceEpoch] ?? 0) }
-        }
-    }
-
-    public func churned(after: Int, from: UTCDay?, to: UTCDay?, region: Region?) async throws -> [DayCount] {
-        try await foldJournal()
-        return try await pool.read { db in
-            // "Not since" is known only up to the last day anything was stored.
-            guard let (first, last) = try Self.range(db, scope: "*", from: nil, to: nil) else { return [] }
-            let start = from ?? first.advanced(by: after)
-            let end = min(to ?? last, last)
-            guard start <= end else { return [] }
-            let regionClause = region == nil ? "" : "AND region = :region"
-            var counts: [Int: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT last_day, count(*) AS n FROM instances
-                WHERE last_day BETWEEN :start AND :end \(regionClause) GROUP BY last_day
-                """, arguments: ["start": start.daysSinceEpoch - after, "end": end.daysSinceEpoch - after, "region": region?.code]) {
-                counts[(row["last_day"] as Int) + after] = row["n"]
-            }
-            return (start...end).map { DayCount(day: $0, count: counts[$0.daysSinceEpoch] ?? 0) }
-        }
-    }
-
-    public func regions(from: UTCDay?, to: UTCDay?) async throws -> RegionsReport {
-        try await foldJournal()
-        return try await pool.read { db in
-            guard let (start, end) = try Self.range(db, scope: "*", from: from, to: to) else {
-                return RegionsReport(from: from, to: to, regions: [])
-            }
-            let scopes = try String.fetchAll(db, sql: "SELECT DISTINCT scope FROM daily_rollup WHERE scope != '*' AND (active > 0 OR new > 0)")
-            let arguments: StatementArguments = [start.daysSinceEpoch, end.daysSinceEpoch]
-            var pings: [String: Int] = [:]
-            var new: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT scope, sum(pings) AS pings, sum(new) AS new FROM daily_rollup
-                WHERE scope != '*' AND day BETWEEN ? AND ? GROUP BY scope
-                """, arguments: arguments) {
-                pings[row["scope"]] = row["pings"]
-                new[row["scope"]] = row["new"]
-            }
-            let daily = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
-                SELECT scope, active FROM daily_rollup WHERE scope != '*' AND day = ?
-                """, arguments: [end.daysSinceEpoch]).map { ($0["scope"] as String, $0["active"] as Int) })
-            var rows: [RegionActivity] = []
-            for scope in scopes {
-                let week = try Self.windowActives(db, window: 7, scope: scope, from: end, to: end)[end.daysSinceEpoch] ?? 0
-                let month = try Self.windowActives(db, window: 28, scope: scope, from: end, to: end)[end.daysSinceEpoch] ?? 0
-                let row = RegionActivity(region: scope, active1d: daily[scope] ?? 0, active7d: week, active28d: month, new: new[scope] ?? 0, pings: pings[scope] ?? 0)
-                if row.active28d > 0 || row.new > 0 || row.pings > 0 { rows.append(row) }
-            }
-            rows.sort { ($0.active28d, $1.region) > ($1.active28d, $0.region) }
-            return RegionsReport(from: start, to: end, regions: rows)
-        }
-    }
-
-    public func retention(from: UTCDay?, to: UTCDay?) async throws -> [RetentionCohort] {
-        try await foldJournal()
-        return try await pool.read { db in
-            guard let (first, last) = try Self.range(db, scope: "*", from: nil, to: nil) else { return [] }
-            let start = (from ?? first).startOfWeek
-            let end = (to ?? last).startOfWeek
-            let lastWeek = last.startOfWeek
-            guard start <= end else { return [] }
-            var cells: [Int: [Int: Int]] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT cohort, week, instances FROM retention_weeks
-                WHERE cohort BETWEEN ? AND ? AND instances > 0
-                """, arguments: [start.daysSinceEpoch, end.daysSinceEpoch]) {
-                cells[row["cohort"], default: [:]][row["week"]] = row["instances"]
-            }
-            return stride(from: start, through: end, by: 7).compactMap { cohort in
-                guard let weeks = cells[cohort.daysSinceEpoch], let size = weeks[cohort.daysSinceEpoch] else { return nil }
-                let active = stride(from: cohort, through: lastWeek, by: 7).map { weeks[$0.daysSinceEpoch] ?? 0 }
-                return RetentionCohort(week: cohort, instances: size, active: active)
-            }
-        }
-    }
-
-    public func daysSeen(from: UTCDay?, to: UTCDay?) async throws -> [DaysSeenCounts] {
-        try await foldJournal()
-        return try await pool.read { db in
-            guard let (start, end) = try Self.range(db, scope: "*", from: from, to: to) else { return [] }
-            // What came before the range, summed, as if on the day before it; then the range.
-            let (low, high) = (start.daysSinceEpoch, end.daysSinceEpoch)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT seen, ? - 1 AS day, sum(delta) FROM days_seen_delta WHERE day < ? GROUP BY seen
-                UNION ALL SELECT seen, day, delta FROM days_seen_delta WHERE day BETWEEN ? AND ?
-                ORDER BY 2
-                """, arguments: [low, low, low, high]).map { (seen: $0[0] as Int, day: $0[1] as Int, delta: $0[2] as Int) }
-            return DaysSeenCounts.prefixSums(rows, from: start, to: end)
-        }
-    }
-
-    // MARK: Report helpers
-
-    /// The requested range, defaulting to the first and last day with activity in `scope`;
-    /// `nil` when nothing is stored (and no range was given).
-    static func range(_ db: Database, scope: String, from: UTCDay?, to: UTCDay?) throws -> (UTCDay, UTCDay)? {
-        if let from, let to { return from <= to ? (from, to) : nil }
-        let bounds = try Row.fetchOne(db, sql: "SELECT min(day) AS first, max(day) AS last FROM daily_rollup WHERE scope = ? AND active > 0", arguments: [scope])
-        guard let first: Int = bounds?["first"], let last: Int = bounds?["last"] else {
-            return nil
-        }
-        let start = from ?? UTCDay(daysSinceEpoch: first)
-        let end = to ?? UTCDay(daysSinceEpoch: last)
-        return start <= end ? (start, end) : nil
-    }
-
-    /// Distinct instances over the trailing window ending on each day: prefix sums of the deltas.
-    static func windowActives(_ db: Database, window: Int, scope: String, from: UTCDay, to: UTCDay) throws -> [Int: Int] {
-        var running = try Int.fetchOne(db, sql: "SELECT coalesce(sum(delta), 0) FROM window_delta WHERE window = ? AND scope = ? AND day < ?", arguments: [window, scope, from.daysSinceEpoch]) ?? 0
-        var deltas: [Int: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT day, delta FROM window_delta WHERE window = ? AND scope = ? AND day BETWEEN ? AND ?", arguments: [window, scope, from.daysSinceEpoch, to.daysSinceEpoch]) {
-            deltas[row["day"]] = row["delta"]
-        }
-        var result: [Int: Int] = [:]
-        for day in from.daysSinceEpoch...to.daysSinceEpoch {
-            running += deltas[day] ?? 0
-            result[day] = running
-        }
-        return result
-    }
-
-    /// Instances per first day in the range; with `region`, those whose latest region it is.
-    static func firstDays(_ db: Database, region: Region?, from: UTCDay, to: UTCDay) throws -> [Int: Int] {
-        var counts: [Int: Int] = [:]
-        for row in try Row.fetchAll(db, sql: """
-            SELECT day, new FROM daily_rollup WHERE scope = ? AND day BETWEEN ? AND ? AND new != 0
-            """, arguments: [region?.code ?? "*", from.daysSinceEpoch, to.daysSinceEpoch]) {
-            counts[row["day"]] = row["new"]
-        }
-        return counts
-    }
-
-    /// Recomputes every rollup from the rows (after a bulk load; tests compare it with the
-    /// rollups the triggers kept).
+    /// Recomputes every rollup from the rows (tests compare it with the rollups the folds kept).
     public func rebuildRollups() async throws {
         try await foldJournal()
         try await pool.write { db in
-            try SQLiteRollups.rebuild(db)
+            try SQLiteRows.rebuildRollups(db)
         }
     }
 
@@ -521,16 +351,13 @@ public final class SQLiteUsageStore: UsageStore {
             self.seen.remove(key)
         }
         let removed = try await pool.write { db in
-            // Its 28-day counts go (the other rollups follow the deletion by triggers).
-            var changes = RollupChanges()
-            let days = try Int.fetchAll(db, sql: "SELECT day FROM instance_days WHERE instance_id = ? ORDER BY day", arguments: [key])
-            changes.daysSeen(DaysSeen.contribution(ofDays: days).map(\.negated))
-            try changes.apply(db)
-            try db.execute(sql: "DELETE FROM instance_days WHERE instance_id = ?", arguments: [key])
-            var count = db.changesCount
-            try db.execute(sql: "DELETE FROM instances WHERE instance_id = ?", arguments: [key])
-            count += db.changesCount
-            return count
+            let rows = try Int.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM instance_days WHERE instance_id = ?) + (SELECT count(*) FROM instances WHERE instance_id = ?)
+                """, arguments: [key, key]) ?? 0
+            var rollups = RollupChanges()
+            _ = try SQLiteRows(db).apply(InstanceChanges(.forget, of: [key]), to: &rollups)
+            try SQLiteRows.add(rollups, db)
+            return rows
         }
         try await scrubWriteAheadLog()
         return removed
@@ -541,50 +368,17 @@ public final class SQLiteUsageStore: UsageStore {
         try await foldJournal()
         let summary = try await pool.write { db in
             self.seen.clear()
-            try Self.purgeDaysSeen(db, cutoff: cutoff.daysSinceEpoch)
-            try db.execute(sql: "DELETE FROM instance_days WHERE day < ?", arguments: [cutoff.daysSinceEpoch])
-            let dayRows = db.changesCount
-            try db.execute(sql: "DELETE FROM instances WHERE first_day < ? AND NOT EXISTS (SELECT 1 FROM instance_days d WHERE d.instance_id = instances.instance_id)", arguments: [cutoff.daysSinceEpoch])
-            let instances = db.changesCount
-            try db.execute(sql: """
-                UPDATE instances SET first_day = (SELECT min(day) FROM instance_days d WHERE d.instance_id = instances.instance_id)
-                WHERE first_day < ?
-                """, arguments: [cutoff.daysSinceEpoch])
-            return PurgeSummary(cutoff: cutoff, dayRows: dayRows, instances: instances)
+            let dayRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM instance_days WHERE day < ?", arguments: [cutoff.daysSinceEpoch]) ?? 0
+            let instancesBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM instances") ?? 0
+            let keys = try String.fetchAll(db, sql: "SELECT instance_id FROM instances WHERE first_day < ?", arguments: [cutoff.daysSinceEpoch])
+            var rollups = RollupChanges()
+            _ = try SQLiteRows(db).apply(InstanceChanges(.purge(before: cutoff.daysSinceEpoch), of: keys), to: &rollups)
+            try SQLiteRows.add(rollups, db)
+            let instancesAfter = try Int.fetchOne(db, sql: "SELECT count(*) FROM instances") ?? 0
+            return PurgeSummary(cutoff: cutoff, dayRows: dayRows, instances: instancesBefore - instancesAfter)
         }
         if summary.dayRows > 0 { try await scrubWriteAheadLog() }
         return summary
-    }
-
-    /// What removing every day before `cutoff` does to the 28-day counts (the other rollups follow
-    /// the deletion by triggers): per instance with such days, the counts of days up to
-    /// `cutoff` + 26 change, and depend only on its days up to then.
-    static func purgeDaysSeen(_ db: Database, cutoff: Int) throws {
-        var changes = RollupChanges()
-        let clipEnd = cutoff + DaysSeen.window - 2
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT d.instance_id, d.day FROM instances i JOIN instance_days d ON d.instance_id = i.instance_id
-            WHERE i.first_day < ? AND d.day <= ? ORDER BY d.instance_id, d.day
-            """, arguments: [cutoff, clipEnd])
-        var instance = ""
-        var days: [Int] = []
-        func instanceDone() {
-            guard let first = days.first, first < cutoff else { return }
-            let clip = first...clipEnd
-            let kept = Array(days.drop { $0 < cutoff })
-            changes.daysSeen(DaysSeen.contribution(ofDays: kept, clip: clip) + DaysSeen.contribution(ofDays: days, clip: clip).map(\.negated))
-        }
-        while let row = try rows.next() {
-            let id: String = row[0]
-            if id != instance {
-                instanceDone()
-                instance = id
-                days.removeAll(keepingCapacity: true)
-            }
-            days.append(row[1])
-        }
-        instanceDone()
-        try changes.apply(db)
     }
 
     /// Copies the write-ahead log into the database and truncates it to zero bytes, so page

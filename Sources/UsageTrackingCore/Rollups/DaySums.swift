@@ -5,18 +5,20 @@
 /// year 0 to 9999: the array never spans more than `maximumSpan` days (spare room it adds at the
 /// front included), and a day it cannot reach within that is summed in a dictionary instead, so
 /// one stray date cannot make the array huge.
-struct DaySums<Value: AdditiveArithmetic> {
+public struct DaySums<Value: AdditiveArithmetic & Sendable>: Sendable {
     /// About 180 years of days.
-    static var maximumSpan: Int { 1 << 16 }
+    public static var maximumSpan: Int { 1 << 16 }
 
     /// The day of `dense[0]`.
     private var first = 0
     private var dense: [Value] = []
     private var sparse: [Int: Value] = [:]
 
+    public init() {}
+
     /// Adds `value` to the sum of `day`.
     @inline(__always)
-    mutating func add(_ value: Value, on day: Int) {
+    public mutating func add(_ value: Value, on day: Int) {
         let offset = day &- first
         if offset >= 0 && offset < dense.count {
             dense[offset] += value
@@ -28,11 +30,11 @@ struct DaySums<Value: AdditiveArithmetic> {
     }
 
     /// Days the array covers (for tests: never more than `maximumSpan`).
-    var arraySpan: Int { dense.count }
+    public var arraySpan: Int { dense.count }
 
     /// The days whose sum is not zero, in day order, each once. (The array never grows over a day
     /// summed aside: that day was too far from the array's range, which only ever widens.)
-    func nonZero() -> [(day: Int, sum: Value)] {
+    public func nonZero() -> [(day: Int, sum: Value)] {
         var sums = dense.enumerated().filter { $0.element != .zero }.map { (day: first + $0.offset, sum: $0.element) }
         if !sparse.isEmpty {
             sums += sparse.filter { $0.value != .zero }.map { (day: $0.key, sum: $0.value) }

@@ -1,7 +1,7 @@
 import Testing
-@testable import UsageStore
+import UsageTrackingCore
 
-/// The per-day sums behind the SQLite rollups: every day added comes out once with its total,
+/// The per-day sums behind the rollup changes: every day added comes out once with its total,
 /// in day order, wherever it falls (dense array or the strays' dictionary).
 @Suite struct DaySumsTests {
     /// What `nonZero()` must return: the totals per day, zeros left out, by day.

@@ -1,0 +1,201 @@
+import Logging
+import PostgresNIO
+import UsageTrackingCore
+
+/// The PostgreSQL store's rows, read and written inside one transaction on one connection: what a
+/// fold needs of `instances` and `instance_days`, the rows it writes back and the rollup changes
+/// it adds, a few statements per batch whatever its size. The arithmetic is the core's
+/// (``InstanceFold``); this only moves rows.
+struct PostgresRows {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// The key of the transaction advisory lock every rollup writer holds ("usage-tracking rollups"):
+    /// one fold, merge, erasure or purge at a time across all collectors, so that each reads the
+    /// rows and rollups the previous one left. Journal appends do not take it.
+    static let rollupLockKey: Int64 = 0x7573_6167_652D_726C
+
+    /// Every row of `query`, decoded as `type` (a column type or a tuple of them).
+    func rows<each Column: PostgresDecodable>(_ type: (repeat each Column).Type, _ query: PostgresQuery) async throws -> [(repeat each Column)] {
+        var result: [(repeat each Column)] = []
+        for row in try await connection.rows(query, logger: logger) {
+            result.append(try row.decode((repeat each Column).self))
+        }
+        return result
+    }
+
+    func execute(_ query: PostgresQuery) async throws {
+        _ = try await connection.rows(query, logger: logger)
+    }
+
+    /// Waits for the rollup lock (``rollupLockKey``), held until the transaction ends.
+    func lockRollups() async throws {
+        try await execute("SELECT pg_advisory_xact_lock(\(Self.rollupLockKey))")
+    }
+
+    // MARK: Folding
+
+    /// Applies `changes` (in key order): reads the summaries of all its instances in one query,
+    /// then the day rows each needs in another (again for a purge that moves a cohort), writes
+    /// the rows, and sums the rollups' change into `rollups`. Returns what became of the day rows.
+    func apply(_ changes: InstanceChanges, to rollups: inout RollupChanges) async throws -> MergeSummary {
+        let summaries = try await instances(changes.keys)
+        var folds = changes.changes.map { InstanceFold($0.change, stored: summaries[$0.key]) }
+        var writes: [InstanceWrite?] = Array(repeating: nil, count: folds.count)
+        var pending = Array(folds.indices)
+        while !pending.isEmpty {
+            let days = try await self.days(pending.compactMap { index in folds[index].daysToRead.map { (changes.changes[index].key, $0) } })
+            pending = pending.filter { index in
+                writes[index] = folds[index].apply(days: days[changes.changes[index].key] ?? [], to: &rollups)
+                return writes[index] == nil
+            }
+        }
+        return try await write(zip(changes.keys, writes.map { $0! }).map { ($0, $1) })
+    }
+
+    func instances(_ keys: [String]) async throws -> [String: StoredInstance] {
+        guard !keys.isEmpty else { return [:] }
+        var result: [String: StoredInstance] = [:]
+        for (key, first, last, region) in try await rows((String, Int, Int, String?).self, """
+            SELECT instance_id, first_day, last_day, region FROM instances WHERE instance_id = ANY(\(keys)::text[])
+            """) {
+            result[key] = StoredInstance(firstDay: first, lastDay: last, region: region)
+        }
+        return result
+    }
+
+    /// The day rows of each instance in its range, ascending.
+    func days(_ reads: [(key: String, days: ClosedRange<Int>)]) async throws -> [String: [StoredDay]] {
+        guard !reads.isEmpty else { return [:] }
+        var result: [String: [StoredDay]] = [:]
+        for (key, day, region, first, last, pings) in try await rows((String, Int, String?, Int64, Int64, Int).self, """
+            SELECT d.instance_id, d.day, d.region, d.first_seen_ms, d.last_seen_ms, d.pings
+            FROM unnest(\(reads.map(\.key))::text[], \(reads.map(\.days.lowerBound))::integer[], \(reads.map(\.days.upperBound))::integer[]) AS r(id, lo, hi)
+            JOIN instance_days d ON d.instance_id = r.id AND d.day BETWEEN r.lo AND r.hi
+            ORDER BY d.instance_id, d.day
+            """) {
+            result[key, default: []].append(StoredDay(day: day, region: region, firstSeen: first, lastSeen: last, pings: pings))
+        }
+        return result
+    }
+
+    /// Writes the instances' rows: deletions first, then summaries and day rows, each in one
+    /// statement. Returns what became of the day rows.
+    func write(_ writes: [(key: String, write: InstanceWrite)]) async throws -> MergeSummary {
+        var summary = MergeSummary()
+        let deletions = writes.compactMap { entry in entry.write.deleteDaysBefore.map { (entry.key, Int(min($0, Int(Int32.max)))) } }
+        if !deletions.isEmpty {
+            try await execute("""
+                DELETE FROM instance_days d USING unnest(\(deletions.map(\.0))::text[], \(deletions.map(\.1))::integer[]) AS x(id, before)
+                WHERE d.instance_id = x.id AND d.day < x.before
+                """)
+        }
+        let gone = writes.filter { $0.write.summary == .delete }.map(\.key)
+        if !gone.isEmpty {
+            try await execute("DELETE FROM instances WHERE instance_id = ANY(\(gone)::text[])")
+        }
+        let instances: [(String, StoredInstance)] = writes.compactMap { entry in
+            switch entry.write.summary {
+            case .insert(let instance), .update(let instance): (entry.key, instance)
+            case .unchanged, .delete: nil
+            }
+        }
+        if !instances.isEmpty {
+            // PostgresNIO binds no arrays of optionals: the empty string stands for "no region".
+            try await execute("""
+                INSERT INTO instances (instance_id, first_day, last_day, region)
+                SELECT x.id, x.first_day, x.last_day, nullif(x.region, '')
+                FROM unnest(\(instances.map(\.0))::text[], \(instances.map(\.1.firstDay))::integer[],
+                            \(instances.map(\.1.lastDay))::integer[], \(instances.map { $0.1.region ?? "" })::text[])
+                     AS x(id, first_day, last_day, region)
+                ON CONFLICT (instance_id) DO UPDATE SET
+                    first_day = excluded.first_day, last_day = excluded.last_day, region = excluded.region
+                """)
+        }
+        var days: [(key: String, row: StoredDay)] = []
+        for (key, write) in writes {
+            for (row, outcome) in write.days {
+                switch outcome {
+                case .inserted: summary.inserted += 1
+                case .updated: summary.updated += 1
+                case .unchanged:
+                    summary.unchanged += 1
+                    continue
+                }
+                days.append((key, row))
+            }
+        }
+        if !days.isEmpty {
+            try await execute("""
+                INSERT INTO instance_days (instance_id, day, region, first_seen_ms, last_seen_ms, pings)
+                SELECT x.id, x.day, nullif(x.region, ''), x.first_seen, x.last_seen, x.pings
+                FROM unnest(\(days.map(\.key))::text[], \(days.map(\.row.day))::integer[], \(days.map { $0.row.region ?? "" })::text[],
+                            \(days.map(\.row.firstSeen))::bigint[], \(days.map(\.row.lastSeen))::bigint[], \(days.map(\.row.pings))::integer[])
+                     AS x(id, day, region, first_seen, last_seen, pings)
+                ON CONFLICT (instance_id, day) DO UPDATE SET
+                    region = excluded.region, first_seen_ms = excluded.first_seen_ms,
+                    last_seen_ms = excluded.last_seen_ms, pings = excluded.pings
+                """)
+        }
+        return summary
+    }
+
+    /// Adds the rollup changes to the stored rollup rows, one statement per table, in key order.
+    func add(_ rollups: RollupChanges) async throws {
+        let daily = rollups.dailyCells
+        if !daily.isEmpty {
+            try await execute("""
+                INSERT INTO daily_rollup AS t (scope, day, active, pings, new)
+                SELECT * FROM unnest(\(daily.map(\.scope))::text[], \(daily.map(\.day))::integer[], \(daily.map(\.active))::integer[],
+                                     \(daily.map(\.pings))::bigint[], \(daily.map(\.new))::integer[])
+                ON CONFLICT (scope, day) DO UPDATE SET
+                    active = t.active + excluded.active, pings = t.pings + excluded.pings, new = t.new + excluded.new
+                """)
+        }
+        let windows = rollups.windowCells
+        if !windows.isEmpty {
+            try await execute("""
+                INSERT INTO window_delta AS t ("window", scope, day, delta)
+                SELECT * FROM unnest(\(windows.map(\.window))::integer[], \(windows.map(\.scope))::text[],
+                                     \(windows.map(\.day))::integer[], \(windows.map(\.delta))::integer[])
+                ON CONFLICT ("window", scope, day) DO UPDATE SET delta = t.delta + excluded.delta
+                """)
+        }
+        let retention = rollups.retentionCells
+        if !retention.isEmpty {
+            try await execute("""
+                INSERT INTO retention_weeks AS t (cohort, week, instances)
+                SELECT * FROM unnest(\(retention.map(\.cohort))::integer[], \(retention.map(\.week))::integer[], \(retention.map(\.instances))::integer[])
+                ON CONFLICT (cohort, week) DO UPDATE SET instances = t.instances + excluded.instances
+                """)
+        }
+        let seen = rollups.daysSeenCells
+        if !seen.isEmpty {
+            try await execute("""
+                INSERT INTO days_seen_delta AS t (seen, day, delta)
+                SELECT * FROM unnest(\(seen.map(\.seen))::integer[], \(seen.map(\.day))::integer[], \(seen.map(\.delta))::integer[])
+                ON CONFLICT (seen, day) DO UPDATE SET delta = t.delta + excluded.delta
+                """)
+        }
+    }
+
+    /// Recomputes every rollup from the rows.
+    func rebuildRollups() async throws {
+        var rebuild = RollupRebuild()
+        for (key, day, region, first, last, pings, firstDay, lastDay, latest) in try await rows(
+            (String, Int, String?, Int64, Int64, Int, Int, Int, String?).self, """
+            SELECT d.instance_id, d.day, d.region, d.first_seen_ms, d.last_seen_ms, d.pings, i.first_day, i.last_day, i.region
+            FROM instance_days d JOIN instances i ON i.instance_id = d.instance_id
+            ORDER BY d.instance_id, d.day
+            """) {
+            rebuild.add(
+                StoredDay(day: day, region: region, firstSeen: first, lastSeen: last, pings: pings), of: key,
+                summary: StoredInstance(firstDay: firstDay, lastDay: lastDay, region: latest)
+            )
+        }
+        for table in ["daily_rollup", "window_delta", "retention_weeks", "days_seen_delta"] {
+            try await execute(PostgresQuery(unsafeSQL: "DELETE FROM \(table)"))
+        }
+        try await add(rebuild.finish())
+    }
+}
