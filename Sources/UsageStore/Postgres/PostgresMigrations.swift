@@ -50,10 +50,10 @@ enum PostgresMigrations {
             // Facts about the database itself, such as the pseudonymisation key's fingerprint.
             "CREATE TABLE settings (name text NOT NULL PRIMARY KEY, value text NOT NULL)",
         ]),
-        Migration(id: "2026-11-30-003-report-rollups", statements: PostgresRollups.schema),
-        Migration(id: "2026-11-30-004-write-functions", statements: PostgresRollups.writeFunctions),
-        Migration(id: "2026-12-03-005-ping-journal", statements: PostgresJournal.migration005),
-        Migration(id: "2026-12-04-006-days-seen", statements: PostgresDaysSeen.migration006),
+        Migration(id: "2026-11-30-003-report-rollups", statements: PostgresFrozenMigrations.migration003),
+        Migration(id: "2026-11-30-004-write-functions", statements: PostgresFrozenMigrations.migration004),
+        Migration(id: "2026-12-03-005-ping-journal", statements: PostgresFrozenMigrations.migration005),
+        Migration(id: "2026-12-04-006-days-seen", statements: PostgresFrozenMigrations.migration006),
         Migration(id: "2026-12-04-007-rollups-written-by-the-fold", statements: migration007),
     ]
 

@@ -220,12 +220,7 @@ public final class PostgresUsageStore: UsageStore {
 
     public func merge(_ days: [DayAggregate]) async throws -> MergeSummary {
         guard !days.isEmpty else { return MergeSummary() }
-        let changes = InstanceChanges(merging: days.map { aggregate in
-            (key: key(aggregate.instanceID), day: StoredDay(
-                day: aggregate.day.daysSinceEpoch, region: aggregate.region?.code,
-                firstSeen: aggregate.firstSeenMilliseconds, lastSeen: aggregate.lastSeenMilliseconds, pings: aggregate.pings
-            ))
-        })
+        let changes = InstanceChanges(merging: days, key: key)
         // The journal's pings first: a merge keeps the larger count, so the order matters.
         try await foldJournal()
         return try await transaction("merge") { rows in

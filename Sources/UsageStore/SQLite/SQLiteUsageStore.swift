@@ -196,12 +196,7 @@ public final class SQLiteUsageStore: UsageStore {
     /// writes touch the same B-tree pages; the rollups change for the touched days only.
     func merge(_ days: [DayAggregate], droppingIndexes: Bool) async throws -> MergeSummary {
         guard !days.isEmpty else { return MergeSummary() }
-        let changes = InstanceChanges(merging: days.map { aggregate in
-            (key: key(aggregate.instanceID), day: StoredDay(
-                day: aggregate.day.daysSinceEpoch, region: aggregate.region?.code,
-                firstSeen: aggregate.firstSeenMilliseconds, lastSeen: aggregate.lastSeenMilliseconds, pings: aggregate.pings
-            ))
-        })
+        let changes = InstanceChanges(merging: days, key: key)
         // The journal's pings first: a merge keeps the larger count, so the order matters.
         try await foldJournal()
         return try await pool.write { db in

@@ -18,6 +18,16 @@ public struct InstanceChanges: Sendable {
         changes = Self.inKeyOrder(byKey).map { ($0.key, .merge($0.value.sorted { $0.day < $1.day })) }
     }
 
+    /// Imported aggregates, each instance stored under `key(instance)`.
+    public init(merging aggregates: [DayAggregate], key: (InstanceID) -> String) {
+        self.init(merging: aggregates.map { aggregate in
+            (key: key(aggregate.instanceID), day: StoredDay(
+                day: aggregate.day.daysSinceEpoch, region: aggregate.region?.code,
+                firstSeen: aggregate.firstSeenMilliseconds, lastSeen: aggregate.lastSeenMilliseconds, pings: aggregate.pings
+            ))
+        })
+    }
+
     /// The same change for each of `keys`.
     public init(_ change: InstanceChange, of keys: [String]) {
         changes = Self.sorted(Array(Set(keys))).map { ($0, change) }

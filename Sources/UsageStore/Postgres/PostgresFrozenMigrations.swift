@@ -1,10 +1,12 @@
-/// The report rollups of the PostgreSQL store and the functions that write through them (see
-/// ``PostgresMigrations`` for how they stay exact under concurrent writers). The write functions run
-/// without JIT compilation: its start-up cost (about a second) dwarfs these short statements.
-enum PostgresRollups {
-    /// The rollup tables, the contribution of a set of rows to them, and a full rebuild
-    /// (migration 003).
-    static let schema: [String] = [
+/// The PostgreSQL schema's shipped migrations 003 to 006, as the literal SQL they ran: what a
+/// migration does never changes. Until migration 007 the rollups were kept by the PL/pgSQL
+/// functions these created (`usage_record`, `usage_merge`, `usage_forget`, `usage_purge`,
+/// `usage_fold_journal`, their helpers and `usage_rebuild_rollups`); 007 drops them, and the
+/// store's folds (``PostgresRows``) write rows and rollups with the core's arithmetic. Of what
+/// they made, the tables and `usage_journal_append` (005, ``PostgresJournal``) are in use.
+enum PostgresFrozenMigrations {
+    /// 003: the report rollups, and the contribution of a set of rows to them computed in SQL.
+    static let migration003: [String] = [
             // Distinct instances and pings per day and scope ('*', a region, or 'unknown').
             """
             CREATE TABLE daily_rollup (
@@ -158,8 +160,8 @@ enum PostgresRollups {
             """,
     ]
 
-    /// Record, merge, forget and purge (migration 004).
-    static let writeFunctions: [String] = [
+    /// 004: record, merge, forget and purge as PL/pgSQL functions.
+    static let migration004: [String] = [
             // Locks every instance of a batch in instance-ID order, inserting the new ones (DO UPDATE ... WHERE
             // false locks a row without changing it): the first thing every write does.
             """
@@ -380,6 +382,235 @@ enum PostgresRollups {
                 PERFORM usage_apply_rollups(before, ids, los, his, scope_ids, scopes);
             END
             $$
+            """,
+    ]
+
+    /// 005: the ping journal (``PostgresJournal``): `usage_journal_append`, in use, and
+    /// `usage_fold_journal`.
+    static let migration005: [String] = [
+        """
+        CREATE TABLE ping_journal (
+            -- An identity, not a serial: a role with only table rights (INSERT) can append.
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            instance_id text COLLATE "C" NOT NULL,
+            day integer NOT NULL,
+            region text COLLATE "C",
+            received_ms bigint NOT NULL
+        )
+        """,
+        // For first_today: is an (instance, day) already waiting in the journal?
+        "CREATE INDEX ping_journal_by_instance_day ON ping_journal (instance_id, day)",
+        // Appends pings in order; returns for each whether it is the first of its (instance, day): no
+        // row stored, none in the journal, none earlier in the batch. Each (instance, day) of the batch
+        // is locked first (transaction advisory locks, in key order, so batches never deadlock), and
+        // the check runs after, in a new snapshot: of two collectors appending the same new
+        // (instance, day) at once, the second waits for the first to commit and sees its entry.
+        """
+        CREATE FUNCTION usage_journal_append(ids text[], days integer[], regions text[], times bigint[]) RETURNS boolean[]
+        LANGUAGE plpgsql SET jit = off AS $$
+        DECLARE
+            outcomes boolean[];
+        BEGIN
+            PERFORM pg_advisory_xact_lock(hashtextextended(k.id || ':' || k.day, 0))
+            FROM (SELECT DISTINCT u.id, u.day FROM unnest(ids, days) AS u(id, day) ORDER BY 1, 2) k;
+            SELECT array_agg(
+                       NOT EXISTS (SELECT 1 FROM instance_days d WHERE d.instance_id = b.id AND d.day = b.day)
+                       AND NOT EXISTS (SELECT 1 FROM ping_journal j WHERE j.instance_id = b.id AND j.day = b.day)
+                       AND NOT EXISTS (SELECT 1 FROM unnest(ids, days) WITH ORDINALITY AS e(id, day, k)
+                                       WHERE e.id = b.id AND e.day = b.day AND e.k < b.k)
+                       ORDER BY b.k)
+            INTO outcomes
+            FROM unnest(ids, days) WITH ORDINALITY AS b(id, day, k);
+            INSERT INTO ping_journal (instance_id, day, region, received_ms)
+            SELECT u.id, u.day, nullif(u.region, ''), u.t
+            FROM unnest(ids, days, regions, times) WITH ORDINALITY AS u(id, day, region, t, k) ORDER BY u.k;
+            RETURN outcomes;
+        END
+        $$
+        """,
+        // Applies up to `lim` of the oldest entries and deletes them; returns how many.
+        """
+        CREATE FUNCTION usage_fold_journal(lim integer) RETURNS integer
+        LANGUAGE plpgsql SET jit = off AS $$
+        DECLARE
+            ids text[];
+            days integer[];
+            regions text[];
+            times bigint[];
+        BEGIN
+            WITH taken AS (
+                DELETE FROM ping_journal j
+                WHERE j.seq IN (SELECT l.seq FROM ping_journal l ORDER BY l.seq LIMIT lim FOR UPDATE)
+                RETURNING j.seq, j.instance_id, j.day, j.region, j.received_ms
+            )
+            SELECT array_agg(t.instance_id ORDER BY t.seq), array_agg(t.day ORDER BY t.seq),
+                   array_agg(coalesce(t.region, '') ORDER BY t.seq), array_agg(t.received_ms ORDER BY t.seq)
+            INTO ids, days, regions, times
+            FROM taken t;
+            IF ids IS NULL THEN
+                RETURN 0;
+            END IF;
+            PERFORM usage_record(ids, days, regions, times);
+            RETURN array_length(ids, 1);
+        END
+        $$
+        """,
+    ]
+
+    /// 006: the 28-day counts (`days_seen_delta`), and the functions of 003 replaced whole with
+    /// them added.
+    static let migration006: [String] = [
+            """
+            CREATE TABLE days_seen_delta (
+                seen integer NOT NULL, day integer NOT NULL, delta integer NOT NULL,
+                PRIMARY KEY (seen, day)
+            )
+            """,
+            // Per instance, the days its count changes (+1 on each of its days, -1 28 days later), the count
+            // from each such day on, and the next such day.
+            """
+            CREATE VIEW usage_days_seen_runs AS
+                SELECT e.e, sum(e.n) OVER w AS c, lead(e.e) OVER w AS next FROM (
+                    SELECT x.instance_id, x.e, sum(x.n) AS n FROM (
+                        SELECT instance_id, day AS e, 1 AS n FROM instance_days
+                        UNION ALL SELECT instance_id, day + 28, -1 FROM instance_days
+                    ) x GROUP BY x.instance_id, x.e
+                ) e WINDOW w AS (PARTITION BY e.instance_id ORDER BY e.e)
+            """,
+            """
+            CREATE OR REPLACE FUNCTION usage_contribution(ids text[], los integer[], his integer[], scope_ids text[], scopes text[])
+            RETURNS SETOF usage_rollup_delta
+            LANGUAGE sql STABLE AS $$
+                WITH ranges AS (
+                    SELECT * FROM unnest(ids, los, his) AS r(instance_id, lo, hi)
+                ), rows AS (
+                    SELECT d.instance_id, d.day, coalesce(d.region, 'unknown') AS scope, d.pings
+                    FROM ranges r JOIN instance_days d ON d.instance_id = r.instance_id AND d.day BETWEEN r.lo AND r.hi
+                ), pairs AS (
+                    SELECT DISTINCT p.instance_id, p.scope, r.lo, r.hi
+                    FROM unnest(scope_ids, scopes) AS p(instance_id, scope) JOIN ranges r ON r.instance_id = p.instance_id
+                ), neighbours AS (
+                    SELECT p.instance_id, p.scope, p.lo, p.hi, x.day
+                    FROM pairs p JOIN rows x ON x.instance_id = p.instance_id AND (p.scope = '*' OR x.scope = p.scope)
+                    UNION ALL
+                    SELECT p.instance_id, p.scope, p.lo, p.hi, b.day FROM pairs p CROSS JOIN LATERAL (
+                        SELECT d.day FROM instance_days d
+                        WHERE d.instance_id = p.instance_id AND d.day < p.lo AND d.day >= p.lo - 28
+                          AND (p.scope = '*' OR coalesce(d.region, 'unknown') = p.scope)
+                        ORDER BY d.day DESC LIMIT 1
+                    ) b
+                    UNION ALL
+                    SELECT p.instance_id, p.scope, p.lo, p.hi, a.day FROM pairs p CROSS JOIN LATERAL (
+                        SELECT d.day FROM instance_days d
+                        WHERE d.instance_id = p.instance_id AND d.day > p.hi AND d.day <= p.hi + 28
+                          AND (p.scope = '*' OR coalesce(d.region, 'unknown') = p.scope)
+                        ORDER BY d.day LIMIT 1
+                    ) a
+                ), ordered AS (
+                    SELECT scope, lo, hi, day, lag(day) OVER (PARTITION BY instance_id, scope ORDER BY day) AS previous FROM neighbours
+                ), changing AS (
+                    SELECT o.scope, o.day, o.previous, w.w FROM ordered o CROSS JOIN (VALUES (7), (28)) AS w(w)
+                    WHERE o.day >= o.lo AND (o.day <= o.hi OR o.previous IS NULL OR o.previous <= o.hi)
+                ), weeks AS (
+                    SELECT usage_monday(i.first_day) AS cohort, w.week
+                    FROM ranges r JOIN instances i ON i.instance_id = r.instance_id
+                    CROSS JOIN LATERAL generate_series(usage_monday(r.lo), usage_monday(r.hi), 7) AS w(week)
+                    CROSS JOIN LATERAL (
+                        SELECT 1 FROM instance_days d WHERE d.instance_id = r.instance_id AND d.day BETWEEN w.week AND w.week + 6 LIMIT 1
+                    ) active
+                ), near AS (
+                    SELECT r.instance_id, r.lo, r.hi, d.day
+                    FROM ranges r JOIN instance_days d ON d.instance_id = r.instance_id AND d.day BETWEEN r.lo - 27 AND r.hi + 27
+                ), seen_events AS (
+                    SELECT e.instance_id, e.lo, e.hi, e.day, sum(e.n) AS n FROM (
+                        SELECT instance_id, lo, hi, day, 1 AS n FROM near
+                        UNION ALL SELECT instance_id, lo, hi, day + 28, -1 FROM near
+                    ) e GROUP BY e.instance_id, e.lo, e.hi, e.day
+                ), seen_runs AS (
+                    SELECT lo, hi, day, sum(n) OVER w AS c, lead(day) OVER w AS next
+                    FROM seen_events WINDOW w AS (PARTITION BY instance_id ORDER BY day)
+                ), seen AS (
+                    SELECT c::integer AS c, greatest(day, lo) AS s, least(next, hi + 28) AS f FROM seen_runs WHERE c > 0
+                )
+                SELECT 1::smallint, day, '*', 0, count(*), sum(pings) FROM rows GROUP BY day
+                UNION ALL SELECT 1::smallint, day, scope, 0, count(*), sum(pings) FROM rows GROUP BY day, scope
+                UNION ALL SELECT 2::smallint, w, scope, greatest(day, coalesce(previous + w, day)), 1, 0 FROM changing
+                UNION ALL SELECT 2::smallint, w, scope, day + w, -1, 0 FROM changing
+                UNION ALL SELECT 3::smallint, cohort, NULL, week, count(*), 0 FROM weeks GROUP BY cohort, week
+                UNION ALL SELECT 4::smallint, c, NULL, s, 1, 0 FROM seen WHERE s < f
+                UNION ALL SELECT 4::smallint, c, NULL, f, -1, 0 FROM seen WHERE s < f
+            $$
+            """,
+            """
+            CREATE OR REPLACE FUNCTION usage_apply_rollups(before usage_rollup_delta[], ids text[], los integer[], his integer[], scope_ids text[], scopes text[])
+            RETURNS void
+            LANGUAGE plpgsql SET jit = off AS $$
+            DECLARE
+                net usage_rollup_delta[];
+            BEGIN
+                SELECT array_agg(ROW(kind, k1, scope, k2, n, p)::usage_rollup_delta) INTO net FROM (
+                    SELECT c.kind, c.k1, c.scope, c.k2, sum(c.n) AS n, sum(c.p) AS p FROM (
+                        SELECT * FROM usage_contribution(ids, los, his, scope_ids, scopes)
+                        UNION ALL SELECT b.kind, b.k1, b.scope, b.k2, -b.n, -b.p FROM unnest(before) AS b
+                    ) c GROUP BY c.kind, c.k1, c.scope, c.k2 HAVING sum(c.n) <> 0 OR sum(c.p) <> 0
+                ) s;
+                IF net IS NULL THEN
+                    RETURN;
+                END IF;
+                INSERT INTO daily_rollup AS t (scope, day, active, pings)
+                    SELECT x.scope, x.k1, x.n, x.p FROM unnest(net) AS x WHERE x.kind = 1 ORDER BY x.scope, x.k1
+                    ON CONFLICT (scope, day) DO UPDATE SET active = t.active + excluded.active, pings = t.pings + excluded.pings;
+                INSERT INTO window_delta AS t ("window", scope, day, delta)
+                    SELECT x.k1, x.scope, x.k2, x.n FROM unnest(net) AS x WHERE x.kind = 2 ORDER BY x.k1, x.scope, x.k2
+                    ON CONFLICT ("window", scope, day) DO UPDATE SET delta = t.delta + excluded.delta;
+                INSERT INTO retention_weeks AS t (cohort, week, instances)
+                    SELECT x.k1, x.k2, x.n FROM unnest(net) AS x WHERE x.kind = 3 ORDER BY x.k1, x.k2
+                    ON CONFLICT (cohort, week) DO UPDATE SET instances = t.instances + excluded.instances;
+                INSERT INTO days_seen_delta AS t (seen, day, delta)
+                    SELECT x.k1, x.k2, x.n FROM unnest(net) AS x WHERE x.kind = 4 ORDER BY x.k1, x.k2
+                    ON CONFLICT (seen, day) DO UPDATE SET delta = t.delta + excluded.delta;
+            END
+            $$
+            """,
+            """
+            CREATE OR REPLACE FUNCTION usage_rebuild_rollups() RETURNS void
+            LANGUAGE plpgsql SET jit = off AS $$
+            BEGIN
+                LOCK TABLE instances, instance_days IN SHARE MODE;
+                DELETE FROM daily_rollup;
+                DELETE FROM window_delta;
+                DELETE FROM retention_weeks;
+                DELETE FROM days_seen_delta;
+                INSERT INTO daily_rollup (scope, day, active, pings)
+                    SELECT '*', day, count(*), sum(pings) FROM instance_days GROUP BY day;
+                INSERT INTO daily_rollup (scope, day, active, pings)
+                    SELECT coalesce(region, 'unknown'), day, count(*), sum(pings) FROM instance_days GROUP BY 1, day;
+                INSERT INTO window_delta ("window", scope, day, delta)
+                    SELECT w, scope, d, sum(delta) FROM (
+                        SELECT w.w, o.scope, greatest(o.day, coalesce(o.previous + w.w, o.day)) AS d, 1 AS delta
+                        FROM usage_ordered_days o CROSS JOIN (VALUES (7), (28)) AS w(w)
+                        UNION ALL
+                        SELECT w.w, o.scope, o.day + w.w, -1 FROM usage_ordered_days o CROSS JOIN (VALUES (7), (28)) AS w(w)
+                    ) e GROUP BY w, scope, d HAVING sum(delta) <> 0;
+                INSERT INTO retention_weeks (cohort, week, instances)
+                    SELECT usage_monday(i.first_day), w.week, count(*)
+                    FROM (SELECT DISTINCT instance_id, usage_monday(day) AS week FROM instance_days) w
+                    JOIN instances i ON i.instance_id = w.instance_id
+                    GROUP BY 1, 2;
+                INSERT INTO days_seen_delta (seen, day, delta)
+                    SELECT x.seen, x.day, sum(x.delta) FROM (
+                        SELECT r.c AS seen, r.e AS day, 1 AS delta FROM usage_days_seen_runs r WHERE r.c > 0
+                        UNION ALL SELECT r.c, r.next, -1 FROM usage_days_seen_runs r WHERE r.c > 0
+                    ) x GROUP BY x.seen, x.day HAVING sum(x.delta) <> 0;
+            END
+            $$
+            """,
+            """
+            INSERT INTO days_seen_delta (seen, day, delta)
+            SELECT x.seen, x.day, sum(x.delta) FROM (
+                SELECT r.c AS seen, r.e AS day, 1 AS delta FROM usage_days_seen_runs r WHERE r.c > 0
+                UNION ALL SELECT r.c, r.next, -1 FROM usage_days_seen_runs r WHERE r.c > 0
+            ) x GROUP BY x.seen, x.day HAVING sum(x.delta) <> 0
             """,
     ]
 }
