@@ -8,7 +8,7 @@ import UsageStore
 import UsageTrackingCore
 
 /// What only the PostgreSQL store has: migrations shared by several collectors, concurrent writers,
-/// its configuration errors, pseudonymisation and erasure on a server. The conformance and oracle
+/// and its configuration errors. The conformance and oracle
 /// suites run on it too, through `StoreBackend.postgres`.
 ///
 /// Without `USAGE_TEST_POSTGRES_URL` (and outside CI) the whole suite is skipped, and says so.
@@ -207,37 +207,7 @@ struct PostgresUsageStoreTests {
 
     // Merge, erasure and retention: UsageStoreConformanceTests, on both backends.
 
-    // MARK: Pseudonymisation
-
-    @Test func pseudonymisedReportsEqualPlainReportsAndNoRawIDIsStored() async throws {
-        try await Self.withStore { plain, _ in
-            try await Self.withStore(pseudonymizer: PrivacyTests.pseudonymizer()) { hashed, database in
-                #expect(try await plain.record(PrivacyTests.pings) == hashed.record(PrivacyTests.pings))
-                #expect(try await Self.reports(hashed) == Self.reports(plain))
-                #expect(try await hashed.instanceSummary(Sample.id(1))?.days.map(\.pings) == [2, 1])
-                let stored = try await Self.query(database.url, "SELECT instance_id FROM instance_days UNION ALL SELECT instance_id FROM instances", as: String.self)
-                #expect(stored.count == 10)
-                #expect(stored.allSatisfy { $0.count == 64 && !$0.hasPrefix("i-") })
-                #expect(stored.contains(PrivacyTests.pseudonymizer().pseudonym(for: Sample.id(1))))
-            }
-        }
-    }
-
-    @Test func aDifferentKeyOrNoKeyIsRefusedOnAnExistingDatabase() async throws {
-        try await PostgresTestDatabase.with { hashed in
-            try await PostgresUsageStore(url: hashed.url, pseudonymizer: PrivacyTests.pseudonymizer(), logger: Self.logger).migrate()
-            try await PostgresUsageStore(url: hashed.url, pseudonymizer: PrivacyTests.pseudonymizer(), logger: Self.logger).migrate()
-            await #expect { try await PostgresUsageStore(url: hashed.url, pseudonymizer: PrivacyTests.pseudonymizer("another-key-of-enough-bytes-here"), logger: Self.logger).migrate() }
-                throws: { "\($0)".contains("refusing to mix them") }
-            await #expect { try await PostgresUsageStore(url: hashed.url, logger: Self.logger).migrate() }
-                throws: { "\($0)".contains("refusing to start without --pseudonymize-key-file") }
-        }
-        try await PostgresTestDatabase.with { plain in
-            try await PostgresUsageStore(url: plain.url, logger: Self.logger).migrate()
-            await #expect { try await PostgresUsageStore(url: plain.url, pseudonymizer: PrivacyTests.pseudonymizer(), logger: Self.logger).migrate() }
-                throws: { "\($0)".contains("holds plain instance IDs") }
-        }
-    }
+    // Pseudonymisation: UsageStoreConformanceTests, on both backends.
 
     // MARK: Bad configuration
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import TestSupport
 import UsageStore
@@ -17,21 +18,51 @@ enum StoreBackend: String, CaseIterable {
     }
 
     /// A fresh, empty store in a temporary place, and a cleanup to call at the end.
-    func makeStore() throws -> (store: any UsageStore, cleanup: @Sendable () -> Void) {
+    func makeStore(pseudonymizer: Pseudonymizer? = nil) throws -> (store: any UsageStore, cleanup: @Sendable () -> Void) {
+        let (store, _, _, cleanup) = try makeReopenableStore(pseudonymizer: pseudonymizer)
+        return (store, cleanup)
+    }
+
+    /// A fresh, empty store; a way to open its database again as a collector starting on it
+    /// would (with or without a pseudonymisation key); the stored instance keys, as read from
+    /// the database itself; and a cleanup to call at the end.
+    func makeReopenableStore(pseudonymizer: Pseudonymizer? = nil) throws -> (
+        store: any UsageStore, reopen: @Sendable (Pseudonymizer?) async throws -> Void,
+        storedKeys: @Sendable () async throws -> [String], cleanup: @Sendable () -> Void
+    ) {
+        let logger = Logger(label: "test")
         switch self {
         case .sqlite:
             let directory = try TemporaryDirectory()
-            let store = try SQLiteUsageStore(path: directory.path("usage.sqlite"), logger: Logger(label: "test"))
-            return (store, { directory.remove() })
+            let path = directory.path("usage.sqlite")
+            let store = try SQLiteUsageStore(path: path, pseudonymizer: pseudonymizer, logger: logger)
+            return (
+                store, { _ = try SQLiteUsageStore(path: path, pseudonymizer: $0, logger: logger) },
+                {
+                    try await store.foldJournal()
+                    return try await DatabaseQueue(path: path).read { db in
+                        try String.fetchAll(db, sql: "SELECT instance_id FROM instance_days UNION ALL SELECT instance_id FROM instances")
+                    }
+                },
+                { directory.remove() }
+            )
         case .postgres:
             // A database of its own on the test server, created before the store's first use and
             // dropped at the end (in the background: the process waits for it before exiting).
             let database = try PostgresTestDatabase()
-            let store = RunningPostgresStore(try PostgresUsageStore(url: database.url, logger: Logger(label: "test")), creating: database)
-            return (store, {
-                store.stop()
-                database.dropInBackground(after: store.migrated)
-            })
+            let store = RunningPostgresStore(try PostgresUsageStore(url: database.url, pseudonymizer: pseudonymizer, logger: logger), creating: database)
+            return (
+                store, { try await PostgresUsageStore(url: database.url, pseudonymizer: $0, logger: logger).migrate() },
+                {
+                    try await store.ready().foldJournal()
+                    return try await PostgresUsageStoreTests.query(
+                        database.url, "SELECT instance_id FROM instance_days UNION ALL SELECT instance_id FROM instances", as: String.self)
+                },
+                {
+                    store.stop()
+                    database.dropInBackground(after: store.migrated)
+                }
+            )
         }
     }
 }

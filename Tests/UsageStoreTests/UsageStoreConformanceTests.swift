@@ -111,6 +111,39 @@ import UsageTrackingCore
         #expect(summary.days[0].region == "cn-north-1")
         #expect(summary.region == "cn-north-1")
     }
+
+    // MARK: Pseudonymisation
+
+    @Test(arguments: StoreBackend.allCases)
+    func pseudonymisedReportsEqualPlainReportsAndNoRawIDIsStored(_ backend: StoreBackend) async throws {
+        let (plain, plainCleanup) = try backend.makeStore()
+        defer { plainCleanup() }
+        let (hashed, _, storedKeys, cleanup) = try backend.makeReopenableStore(pseudonymizer: PrivacyTests.pseudonymizer())
+        defer { cleanup() }
+        #expect(try await plain.record(PrivacyTests.pings) == hashed.record(PrivacyTests.pings))
+        #expect(try await allReports(hashed) == allReports(plain))
+        // What one instance holds is found through its raw ID.
+        #expect(try await hashed.instanceSummary(Sample.id(1))?.days.map(\.pings) == [2, 1])
+        let stored = try await storedKeys()
+        #expect(stored.count == 10)  // 6 day rows, 4 instances
+        #expect(stored.allSatisfy { $0.count == 64 && !$0.hasPrefix("i-") })
+        #expect(stored.contains(PrivacyTests.pseudonymizer().pseudonym(for: Sample.id(1))))
+    }
+
+    @Test(arguments: StoreBackend.allCases)
+    func aDifferentKeyOrNoKeyIsRefusedOnAnExistingDatabase(_ backend: StoreBackend) async throws {
+        let (hashed, reopenHashed, _, cleanup) = try backend.makeReopenableStore(pseudonymizer: PrivacyTests.pseudonymizer())
+        defer { cleanup() }
+        _ = try await hashed.record(Sample.ping(1))
+        try await reopenHashed(PrivacyTests.pseudonymizer())  // the same key: fine
+        await #expect { try await reopenHashed(PrivacyTests.pseudonymizer("another-key-of-enough-bytes-here")) }
+            throws: { "\($0)".contains("refusing to mix them") }
+        await #expect { try await reopenHashed(nil) } throws: { "\($0)".contains("refusing to start without --pseudonymize-key-file") }
+        let (plain, reopenPlain, _, plainCleanup) = try backend.makeReopenableStore()
+        defer { plainCleanup() }
+        _ = try await plain.record(Sample.ping(1))
+        await #expect { try await reopenPlain(PrivacyTests.pseudonymizer()) } throws: { "\($0)".contains("holds plain instance IDs") }
+    }
 }
 
 /// Weeks before 1970: day numbers are negative there, and every formula for a week's Monday must
