@@ -61,7 +61,8 @@ public struct InstanceFold: Sendable {
         self.stored = stored
         switch change {
         case .pings(let days), .merge(let days):
-            guard let low = days.map(\.day).min(), let high = days.map(\.day).max() else { break }
+            guard let first = days.first?.day else { break }
+            let (low, high) = days.reduce((first, first)) { (min($0.0, $1.day), max($0.1, $1.day)) }
             var range = low...high
             if let stored, RollupContribution.monday(min(low, stored.firstDay)) != RollupContribution.monday(stored.firstDay) {
                 // An earlier first week: the cohort of every row moves.
@@ -138,6 +139,9 @@ public struct InstanceFold: Sendable {
     static func add(
         _ additions: [StoredDay], to stored: [StoredDay], combine: (Int, Int) -> Int
     ) -> (rows: [StoredDay], written: [(row: StoredDay, outcome: InstanceWrite.Outcome)]) {
+        if additions.count == 1, stored.isEmpty {
+            return (additions, [(additions[0], .inserted)])  // a new instance's one day: the most common write
+        }
         var byDay: [Int: StoredDay] = [:]
         var order: [Int] = []
         for addition in additions {

@@ -58,15 +58,18 @@ public enum RollupContribution {
                 changes.addDaily(day: row.day, scope: all, active: sign, pings: sign * row.pings)
                 changes.addDaily(day: row.day, scope: scope, active: sign, pings: sign * row.pings)
             }
-            for number in [all, scope] {
-                let before = previous[number]
-                // The rows in R, and the first row after R in the scope (its previous is in R or
-                // before it, or it has none): the window entries R can change.
-                if row.day >= lo && (inRange || before.map { $0 <= hi } ?? true) {
-                    changes.addWindowEntries(day: row.day, previous: before, scope: number, sign: sign)
+            // The rows in R, and the first row after R in each scope (its previous is in R or
+            // before it, or it has none): the window entries R can change.
+            if row.day >= lo {
+                if inRange || previous[all].map({ $0 <= hi }) ?? true {
+                    changes.addWindowEntries(day: row.day, previous: previous[all], scope: all, sign: sign)
                 }
-                previous[number] = row.day
+                if inRange || previous[scope].map({ $0 <= hi }) ?? true {
+                    changes.addWindowEntries(day: row.day, previous: previous[scope], scope: scope, sign: sign)
+                }
             }
+            previous[all] = row.day
+            previous[scope] = row.day
             let week = monday(row.day)
             if week >= firstWeek && week <= lastWeek && week != lastWeekCounted {
                 changes.addRetention(cohort: cohort, week: week, sign)
