@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import UsageTrackingCore
 
 /// The collector on a filesystem that fills up: pings get 503 with `Retry-After`, `/readyz` says
 /// not ready, nothing acknowledged is lost, and it recovers when space returns, without a restart.
@@ -39,25 +40,31 @@ import TestSupport
 
         // No rate limit: the pings come from one address faster than its 10 a second.
         try await LiveCollector.run(databasePath: mountPoint + "/usage.sqlite", configure: { $0.rateLimit = 0 }) { collector in
+            func id(_ n: Int) -> String { "i-" + String(format: "%08x", n) }
             func ping(_ n: Int) async throws -> LiveCollector.Reply {
-                try await collector.post("/v1/pings", #"{"instance_id":"i-\#(String(format: "%08x", n))","region":"us-west-2"}"#)
+                try await collector.post("/v1/pings", #"{"instance_id":"\#(id(n))","region":"us-west-2"}"#)
             }
-            var acknowledged = 0
+            var acknowledged: [Int] = []
             for n in 0..<20 {
                 #expect(try await ping(n).status == 200)
-                acknowledged += 1
+                acknowledged.append(n)
             }
             let filler = mountPoint + "/filler"
             #expect(Self.fill(filler) > 0)
             // The disk is full: once the write-ahead log must grow, pings are refused, not lost.
-            var refused: [LiveCollector.Reply] = []
+            var refused: [(n: Int, reply: LiveCollector.Reply)] = []
             var acknowledgedWhileFull = 0
             for n in 20..<5_000 where refused.count < 5 {
                 let reply = try await ping(n)
-                if reply.status == 200 { acknowledged += 1; acknowledgedWhileFull += 1 } else { refused.append(reply) }
+                if reply.status == 200 {
+                    acknowledged.append(n)
+                    acknowledgedWhileFull += 1
+                } else {
+                    refused.append((n, reply))
+                }
             }
             #expect(refused.count == 5, "pings were refused once the disk was full")
-            for reply in refused {
+            for (_, reply) in refused {
                 #expect(reply.status == 503)
                 #expect(reply.headers["Retry-After"].first == "5")
                 #expect(reply.json["error"] as? String == "storage_unavailable")
@@ -66,12 +73,22 @@ import TestSupport
 
             // Space returns: the same process takes pings again and is ready.
             try FileManager.default.removeItem(atPath: filler)
+            let freed = ContinuousClock.now
             #expect(try await ping(9_999).status == 200)
-            acknowledged += 1
+            let firstStored = ContinuousClock.now - freed
+            acknowledged.append(9_999)
             #expect(try await collector.get("/readyz").status == 200)
+            // Each acknowledged ping stored once, under its own ID; no refused one stored.
+            for n in acknowledged {
+                let days = try await collector.store.instanceSummary(InstanceID(validating: id(n)))?.days
+                #expect(days?.map(\.pings) == [1], "acknowledged \(id(n)) stored as \(String(describing: days))")
+            }
+            for (n, _) in refused {
+                #expect(try await collector.store.instanceSummary(InstanceID(validating: id(n))) == nil, "refused \(id(n)) was stored")
+            }
             let pings = try await collector.storedDays().reduce(0) { $0 + $1.pings }
-            #expect(pings == acknowledged, "every acknowledged ping is counted, no refused one")
-            print("DiskFullTests: \(acknowledged) pings acknowledged (\(acknowledgedWhileFull) of them with the disk full, before the log had to grow), \(pings) stored, \(refused.count) refused with 503 storage_unavailable and Retry-After 5, /readyz 503 while full; the first ping after space returned was stored, no restart")
+            #expect(pings == acknowledged.count, "every acknowledged ping is counted, no refused one")
+            print("DiskFullTests: \(acknowledged.count) pings acknowledged (\(acknowledgedWhileFull) of them with the disk full, before the log had to grow), \(pings) stored, each under its ID, 0 lost, \(refused.count) refused with 503 storage_unavailable and Retry-After 5 and none of them stored, /readyz 503 while full; the first ping after space returned was stored \(firstStored) after it, no restart")
         }
     }
 }
