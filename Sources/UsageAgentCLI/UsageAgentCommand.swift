@@ -12,6 +12,7 @@ import Darwin
 #endif
 
 extension AgentConfiguration.PingProtocol: ExpressibleByArgument {}
+extension AgentConfiguration.NodeChoice: ExpressibleByArgument {}
 
 /// `usage-agent`: find this node's instance ID and send it, once.
 public struct UsageAgentCommand: AsyncParsableCommand {
@@ -58,7 +59,7 @@ public struct UsageAgentCommand: AsyncParsableCommand {
     var timeout: Int?
 
     @Option(help: "Which node to report: this (the pod's own) or oldest (the cluster's oldest EC2 node; needs list on nodes). Env: USAGE_NODE_CHOICE. Default: this")
-    var nodeChoice: String?
+    var nodeChoice: AgentConfiguration.NodeChoice?
 
     @Option(help: "Where the service-account token and CA are mounted, for the Kubernetes fallback.")
     var serviceAccountDir: String?
@@ -100,7 +101,7 @@ public struct UsageAgentCommand: AsyncParsableCommand {
         flags.caFile = caFile
         flags.timeout = timeout
         flags.serviceAccountDirectory = serviceAccountDir
-        flags.nodeChoice = nodeChoice
+        flags.nodeChoice = nodeChoice?.rawValue
         return flags
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+import UsageAgent
 import Yams
 
 // The Kubernetes packaging under test: every kustomization is rendered with `kubectl kustomize`,
@@ -195,7 +196,7 @@ struct KubernetesManifestTests {
         #expect(containers.count == 1)
         let container = try #require(containers.first)
         #expect(container.at("name") == "usage-collector")
-        #expect(container.at("image") == "public.ecr.aws/kubeflow-on-aws/usage-collector:0.1.0")
+        #expect(container.at("image") == .scalar("public.ecr.aws/kubeflow-on-aws/usage-collector:\(AgentVersion.current)"), "the tag scripts/build-images.sh gives")
         #expect(container.at("command") == ["/usr/local/bin/usage-collector"])
         #expect(container.at("args") == ["serve", "--host", "0.0.0.0", "--port", "8080"])
         #expect(container.at("workingDir") == "/data")
@@ -327,7 +328,7 @@ func expectAgentPod(_ pod: ManifestValue, of owner: ManifestValue) {
     #expect(containers.count == 1, "\(name)")
     guard let container = containers.first else { return }
     #expect(container.at("name") == "usage-agent", "\(name)")
-    #expect(container.at("image") == "public.ecr.aws/kubeflow-on-aws/usage-agent:0.1.0", "\(name)")
+    #expect(container.at("image") == .scalar("public.ecr.aws/kubeflow-on-aws/usage-agent:\(AgentVersion.current)"), "\(name): the tag scripts/build-images.sh gives")
     #expect(container.at("command") == ["/usr/local/bin/usage-agent"], "\(name)")
     #expect(container.at("envFrom") == [["configMapRef": ["name": "aws-kubeflow-telemetry-config"]]], "\(name)")
     #expect(container.at("resources") == [

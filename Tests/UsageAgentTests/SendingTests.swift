@@ -125,6 +125,8 @@ import UsageTrackingCore
         ([], ["AWS_METADATA_SERVICE_TIMEOUT": "61", "USAGE_PROTOCOL": "s3"]),
         (["--collector", "ftp://example"], [:]),
         (["--protocol", "xml"], [:]),
+        (["--node-choice", "newest", "--protocol", "s3"], [:]),
+        ([], ["USAGE_NODE_CHOICE": "random", "USAGE_PROTOCOL": "s3"]),
         (["--no-such-flag"], [:]),
     ])
     func badConfigurationExits64(_ arguments: [String], _ environment: [String: String]) async throws {
