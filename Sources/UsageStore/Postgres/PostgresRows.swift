@@ -64,17 +64,28 @@ struct PostgresRows {
         return result
     }
 
-    /// The day rows of each instance in its range, ascending.
+    /// The day rows of each instance in its range, ascending: one row per instance, its columns
+    /// as arrays, aggregated per instance from its primary-key range (a fold of daily pings
+    /// reads four weeks of rows per instance: sent as rows, their keys and framing were most of
+    /// the transfer, and a GROUP BY over all of them sorted them on disk).
     func days(_ reads: [(key: String, days: ClosedRange<Int>)]) async throws -> [String: [StoredDay]] {
         guard !reads.isEmpty else { return [:] }
         var result: [String: [StoredDay]] = [:]
-        for (key, day, region, first, last, pings) in try await rows((String, Int, String?, Int64, Int64, Int).self, """
-            SELECT d.instance_id, d.day, d.region, d.first_seen_ms, d.last_seen_ms, d.pings
+        for (key, days, regions, firsts, lasts, pings) in try await rows((String, [Int], [String], [Int64], [Int64], [Int]).self, """
+            SELECT r.id, x.days, x.regions, x.firsts, x.lasts, x.pings
             FROM unnest(\(reads.map(\.key))::text[], \(reads.map(\.days.lowerBound))::integer[], \(reads.map(\.days.upperBound))::integer[]) AS r(id, lo, hi)
-            JOIN instance_days d ON d.instance_id = r.id AND d.day BETWEEN r.lo AND r.hi
-            ORDER BY d.instance_id, d.day
+            CROSS JOIN LATERAL (
+                SELECT array_agg(d.day) AS days, array_agg(coalesce(d.region, '')) AS regions,
+                       array_agg(d.first_seen_ms) AS firsts, array_agg(d.last_seen_ms) AS lasts, array_agg(d.pings) AS pings
+                FROM instance_days d WHERE d.instance_id = r.id AND d.day BETWEEN r.lo AND r.hi
+            ) x
+            WHERE x.days IS NOT NULL
             """) {
-            result[key, default: []].append(StoredDay(day: day, region: region, firstSeen: first, lastSeen: last, pings: pings))
+            // The arrays of one row list its days in one order (the same input rows), sorted here.
+            result[key] = days.indices.map { index in
+                StoredDay(day: days[index], region: regions[index].isEmpty ? nil : regions[index],
+                          firstSeen: firsts[index], lastSeen: lasts[index], pings: pings[index])
+            }.sorted { $0.day < $1.day }
         }
         return result
     }
