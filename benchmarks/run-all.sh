@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 NAMES=("$@")
-[ ${#NAMES[@]} -gt 0 ] || NAMES=(reports s3_import profile_s3_import ingest profile_ingest ingest_malloc agent agent_link)
+[ ${#NAMES[@]} -gt 0 ] || NAMES=(reports s3_import profile_s3_import ingest profile_ingest ingest_malloc postgres_fold agent agent_link)
 
 # Build once, incrementally, the way the project does; the scripts then skip their own builds.
 build_release usage-collector usage-agent
