@@ -37,3 +37,22 @@ public struct Pseudonymizer: Sendable {
         return code.map { String(format: "%02x", $0) }.joined()
     }
 }
+
+extension Pseudonymizer {
+    /// What a database records of how its IDs are stored: the key's fingerprint, or `none`.
+    static func setting(for pseudonymizer: Pseudonymizer?) -> String { pseudonymizer?.fingerprint ?? "none" }
+
+    /// Refuses to open `database` (a path or a redacted URL) with a setting other than the one
+    /// it `stored` at first use: plain IDs and pseudonyms, or pseudonyms of two keys, never mix.
+    static func check(stored: String, wanted: String, database: String) throws {
+        guard stored != wanted else { return }
+        switch (stored, wanted) {
+        case ("none", _):
+            throw StoreError("\(database) holds plain instance IDs; refusing to pseudonymise into it (use a new database)")
+        case (_, "none"):
+            throw StoreError("\(database) holds instance IDs pseudonymised with key \(stored); refusing to start without --pseudonymize-key-file")
+        default:
+            throw StoreError("\(database) holds instance IDs pseudonymised with key \(stored), but the key given is \(wanted); refusing to mix them")
+        }
+    }
+}

@@ -62,10 +62,17 @@ public final class PostgresUsageStore: UsageStore {
         while true {
             let folded = try await transaction("fold") { rows in
                 try await rows.lockRollups()
+                // The oldest entries, as one range of the primary key: whatever the planner thinks
+                // of the table (its statistics are of a journal that is usually near empty, and
+                // `seq IN (subquery)` was planned as a nested loop, minutes for 200,000 entries).
+                // Entries with lower numbers whose transactions commit later are not visible
+                // here and are taken by a later fold.
                 let entries = try await rows.rows((Int64, String, Int, String?, Int64).self, """
-                    DELETE FROM ping_journal j
-                    WHERE j.seq IN (SELECT l.seq FROM ping_journal l ORDER BY l.seq LIMIT \(PostgresJournal.foldBatch))
-                    RETURNING j.seq, j.instance_id, j.day, j.region, j.received_ms
+                    DELETE FROM ping_journal
+                    WHERE seq <= coalesce(
+                        (SELECT seq FROM ping_journal ORDER BY seq OFFSET \(PostgresJournal.foldBatch - 1) LIMIT 1),
+                        (SELECT max(seq) FROM ping_journal))
+                    RETURNING seq, instance_id, day, region, received_ms
                     """).sorted { $0.0 < $1.0 }
                 var rollups = RollupChanges()
                 _ = try await rows.apply(InstanceChanges(pings: entries.map { ($0.1, StoredDay(ping: $0.2, region: $0.3, at: $0.4)) }), to: &rollups)
@@ -160,7 +167,7 @@ public final class PostgresUsageStore: UsageStore {
 
     /// Records, on first use, whether and with which key IDs are pseudonymised; refuses a change.
     func checkPseudonymization(on connection: PostgresConnection) async throws {
-        let wanted = pseudonymizer?.fingerprint ?? "none"
+        let wanted = Pseudonymizer.setting(for: pseudonymizer)
         try await connection.query("""
             INSERT INTO settings (name, value) VALUES ('pseudonymization', \(wanted)) ON CONFLICT (name) DO NOTHING
             """, logger: queryLogger)
@@ -168,16 +175,7 @@ public final class PostgresUsageStore: UsageStore {
         for try await value in try await connection.query("SELECT value FROM settings WHERE name = 'pseudonymization'", logger: queryLogger).decode(String.self) {
             stored = value
         }
-        guard stored == wanted else {
-            switch (stored, wanted) {
-            case ("none", _):
-                throw StoreError("\(url) holds plain instance IDs; refusing to pseudonymise into it (use a new database)")
-            case (_, "none"):
-                throw StoreError("\(url) holds instance IDs pseudonymised with key \(stored); refusing to start without --pseudonymize-key-file")
-            default:
-                throw StoreError("\(url) holds instance IDs pseudonymised with key \(stored), but the key given is \(wanted); refusing to mix them")
-            }
-        }
+        try Pseudonymizer.check(stored: stored, wanted: wanted, database: "\(url)")
     }
 
     /// Runs `body` between BEGIN and COMMIT, rolling back and rethrowing its error.

@@ -133,7 +133,7 @@ public final class SQLiteUsageStore: UsageStore {
 
     /// Records, on first use, whether and with which key IDs are pseudonymised; refuses a change.
     func checkPseudonymization(path: String) throws {
-        let wanted = pseudonymizer?.fingerprint ?? "none"
+        let wanted = Pseudonymizer.setting(for: pseudonymizer)
         let stored: String = try pool.write { db in
             if let value = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'pseudonymization'") {
                 return value
@@ -141,16 +141,7 @@ public final class SQLiteUsageStore: UsageStore {
             try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('pseudonymization', ?)", arguments: [wanted])
             return wanted
         }
-        guard stored == wanted else {
-            switch (stored, wanted) {
-            case ("none", _):
-                throw StoreError("\(path) holds plain instance IDs; refusing to pseudonymise into it (use a new database)")
-            case (_, "none"):
-                throw StoreError("\(path) holds instance IDs pseudonymised with key \(stored); refusing to start without --pseudonymize-key-file")
-            default:
-                throw StoreError("\(path) holds instance IDs pseudonymised with key \(stored), but the key given is \(wanted); refusing to mix them")
-            }
-        }
+        try Pseudonymizer.check(stored: stored, wanted: wanted, database: "\(path)")
     }
 
     // MARK: Writes
