@@ -7,9 +7,9 @@
 #
 # Each image is FROM scratch: the stripped binary (the Swift runtime linked in statically), the
 # shared libraries ldd lists for it, Debian's CA bundle, and /etc/passwd and /etc/group for the
-# user 65532. Sizes, measured on the buildah images (BENCHMARKS.md, "Images"): usage-agent
-# 10 files, 32.9 MB uncompressed, 13.6 MB compressed; usage-collector 11 files and /data,
-# 93.6 MB and 39.0 MB (34 MB of it ICU's data, which the full Foundation brings).
+# user 65532. Sizes, measured on the buildah images, are in BENCHMARKS.md, "Images" (about 14 MB
+# compressed for usage-agent, about 39 MB for usage-collector, 34 MB of it ICU's data, which the
+# full Foundation brings).
 
 # The toolchain the project is tested with, on bookworm, whose libraries the images carry.
 ARG SWIFT_IMAGE=swift:6.3-bookworm
