@@ -6,11 +6,11 @@ import UsageTrackingCore
 
 /// The scale-out store: one PostgreSQL database shared by any number of collectors.
 ///
-/// Every write is one statement (a PL/pgSQL function, see ``PostgresMigrations``), so a batch of
-/// pings costs one round trip and one commit, acknowledged only once committed
-/// (`synchronous_commit` as the server has it, on by default). Writes are idempotent per
-/// (instance, day) and keep the report rollups exact in the same transaction; concurrent writers of
-/// the same instances wait for each other instead of deadlocking, and a serialization failure or
+/// A batch of pings is one statement, `usage_journal_append` (``PostgresJournal``): one round trip
+/// and one commit, acknowledged only once committed (`synchronous_commit` as the server has it, on
+/// by default). Folds, merges, erasures and purges are transactions of a few statements each
+/// (``PostgresRows``), one at a time across collectors under one advisory lock, with the core's
+/// arithmetic; writes are idempotent per (instance, day), and a serialization failure or
 /// deadlock reported by the server is retried.
 ///
 /// Open it with ``init(url:pseudonymizer:logger:)``, call ``migrate()`` before serving, and run
@@ -316,6 +316,8 @@ public final class PostgresUsageStore: UsageStore {
                 ])
                 try await Task.sleep(for: .milliseconds(5 * attempt * attempt))
                 attempt += 1
+            } catch let error as StoreError {
+                throw error
             } catch {
                 throw StoreError("PostgreSQL \(operation) failed: \(PostgresErrors.describe(error))")
             }

@@ -115,14 +115,19 @@ public final class SQLiteUsageStore: UsageStore {
     func foldJournal(limit: Int) async throws -> Int {
         var total = 0
         while true {
-            let watermark = try await pool.read { db in try SQLiteJournal.watermark(db) }
-            let entries = try await journal.read { db in try SQLiteJournal.entries(db, after: watermark, limit: limit) }
-            guard !entries.isEmpty else { return total }
-            let (applied, count) = try await pool.write { db in try SQLiteJournal.apply(db, entries) }
+            // The entries are read inside the main file's write, so that an erasure (which deletes
+            // an instance's entries under the same writer) never falls between reading and applying.
+            let (applied, count, read) = try await pool.write { db in
+                let watermark = try SQLiteJournal.watermark(db)
+                let entries = try self.journal.read { journal in try SQLiteJournal.entries(journal, after: watermark, limit: limit) }
+                let (applied, count) = try SQLiteJournal.apply(db, entries)
+                return (applied, count, entries.count)
+            }
+            guard read > 0 else { return total }
             if count > 0 { journalChanged(by: -count) }
             total += count
             try await journal.write { db in try SQLiteJournal.deleteApplied(db, through: applied) }
-            if entries.count < limit { return total }
+            if read < limit { return total }
         }
     }
 
@@ -331,12 +336,15 @@ public final class SQLiteUsageStore: UsageStore {
     public func forget(_ instanceID: InstanceID) async throws -> Int {
         let key = self.key(instanceID)
         try await foldJournal()
-        // Pings of it that arrived since the fold: erased before they are folded.
-        try await journal.write { db in
-            try db.execute(sql: "DELETE FROM ping_journal WHERE instance_id = ?", arguments: [key])
-            self.seen.remove(key)
-        }
         let removed = try await pool.write { db in
+            // Pings of it that arrived since the fold go first, under the main file's writer,
+            // which a fold holds from reading the journal to applying it: none comes back.
+            let unfolded = try self.journal.write { journal in
+                try journal.execute(sql: "DELETE FROM ping_journal WHERE instance_id = ?", arguments: [key])
+                self.seen.remove(key)
+                return journal.changesCount
+            }
+            if unfolded > 0 { self.journalChanged(by: -unfolded) }
             let rows = try Int.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM instance_days WHERE instance_id = ?) + (SELECT count(*) FROM instances WHERE instance_id = ?)
                 """, arguments: [key, key]) ?? 0

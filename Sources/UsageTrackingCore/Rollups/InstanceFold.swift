@@ -91,7 +91,12 @@ public struct InstanceFold: Sendable {
     /// change of the rollups to `changes`. Returns `nil`, changing nothing, when it needs more
     /// rows (a purge that moves the cohort): read ``daysToRead`` again and call it again.
     public mutating func apply(days: [StoredDay], to changes: inout RollupChanges) -> InstanceWrite? {
-        guard var range else { return InstanceWrite() }
+        guard var range else {
+            var write = InstanceWrite()
+            // An erasure deletes whatever rows carry the key, even stray ones of no instance.
+            if case .forget = change { write.deleteDaysBefore = .max }
+            return write
+        }
         var write = InstanceWrite()
         var after: [StoredDay]
         var summary = stored
@@ -134,8 +139,9 @@ public struct InstanceFold: Sendable {
     }
 
     /// `stored` (ascending) with `additions` summed in: a day keeps the first region named for it
-    /// and the earliest and latest times; its count combines with `combine`. Additions of one day
-    /// are summed in order first. Returns every row and the rows written.
+    /// and the earliest and latest times; its count combines with `combine` (additions of one day
+    /// with each other first, in order, then with the stored count). Returns every row and the
+    /// rows written.
     static func add(
         _ additions: [StoredDay], to stored: [StoredDay], combine: (Int, Int) -> Int
     ) -> (rows: [StoredDay], written: [(row: StoredDay, outcome: InstanceWrite.Outcome)]) {
@@ -149,7 +155,7 @@ public struct InstanceFold: Sendable {
                 day.region = day.region ?? addition.region
                 day.firstSeen = min(day.firstSeen, addition.firstSeen)
                 day.lastSeen = max(day.lastSeen, addition.lastSeen)
-                day.pings += addition.pings
+                day.pings = combine(day.pings, addition.pings)
                 byDay[addition.day] = day
             } else {
                 byDay[addition.day] = addition

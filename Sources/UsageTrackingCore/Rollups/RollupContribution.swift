@@ -50,8 +50,8 @@ public enum RollupContribution {
                 region = row.region
                 scope = changes.number(ofScope: RollupChanges.scope(row.region))
             }
-            if scope >= previous.count {
-                previous += repeatElement(nil, count: scope - previous.count + 1)
+            if max(all, scope) >= previous.count {
+                previous += repeatElement(nil, count: max(all, scope) - previous.count + 1)
             }
             let inRange = row.day >= lo && row.day <= hi
             if inRange {
