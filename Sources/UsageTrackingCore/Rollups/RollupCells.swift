@@ -51,14 +51,4 @@ public struct RetentionCell: Hashable, Sendable {
 
 /// `days_seen_delta`: one entry of the difference array of the instances seen on `seen` of the
 /// 28 days ending on a day (``DaysSeen``).
-public struct DaysSeenCell: Hashable, Sendable {
-    public var seen: Int
-    public var day: Int
-    public var delta: Int
-
-    public init(seen: Int, day: Int, delta: Int) {
-        self.seen = seen
-        self.day = day
-        self.delta = delta
-    }
-}
+public typealias DaysSeenCell = DaysSeen.Delta
