@@ -2,6 +2,7 @@ import ArgumentParser
 import JSONLogging
 import Logging
 import UsageAgent
+import UsageTrackingCore
 
 #if canImport(Glibc)
 import Glibc
@@ -77,7 +78,11 @@ public struct UsageAgentCommand: AsyncParsableCommand {
 
     public func run() async throws {
         let environment = Self.environment()
-        let level = (logLevel ?? environment["USAGE_LOG_LEVEL"]).flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let levelText = logLevel ?? environment["USAGE_LOG_LEVEL"]
+        guard let level = levelText.map({ Logger.Level(rawValue: $0) }) ?? .info else {
+            // A bad setting is a configuration error (exit 64), as every other one is.
+            throw ValidationError("USAGE_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")); got \(InvalidInput.quoted(levelText ?? ""))")
+        }
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let agent = Agent(flags: flags, environment: environment, logger: Logger(label: "usage-agent")) { text in
             print(text, terminator: "")

@@ -127,6 +127,7 @@ import UsageTrackingCore
         (["--protocol", "xml"], [:]),
         (["--node-choice", "newest", "--protocol", "s3"], [:]),
         ([], ["USAGE_NODE_CHOICE": "random", "USAGE_PROTOCOL": "s3"]),
+        ([], ["USAGE_LOG_LEVEL": "loud", "USAGE_PROTOCOL": "s3"]),
         (["--no-such-flag"], [:]),
     ])
     func badConfigurationExits64(_ arguments: [String], _ environment: [String: String]) async throws {
