@@ -23,7 +23,7 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "PostgreSQL: seconds to keep trying to connect at start (the database may start after the collector), 0 to fail at once. Env: \(EnvironmentVariable.waitForDatabase). Default: 0")
     var waitForDatabase: Int?
 
-    @Option(help: "Milliseconds between folds of SQLite's ping journal into the day rows and rollups (reports fold what is left first). Env: \(EnvironmentVariable.foldInterval). Default: 250")
+    @Option(help: "Milliseconds between folds of the ping journal into the day rows and rollups, SQLite's or PostgreSQL's (reports fold what is left first). Env: \(EnvironmentVariable.foldInterval). Default: 250")
     var foldIntervalMs: Int?
 
     /// The options with their environment fallbacks and defaults applied, checked.
@@ -117,7 +117,7 @@ struct StoreSettings: Equatable, Sendable {
         do {
             let pseudonymizer = try pseudonymizeKeyFile.map { try Pseudonymizer(keyFile: $0) }
             if isPostgres {
-                let store = try PostgresUsageStore(url: database, pseudonymizer: pseudonymizer, logger: logger)
+                let store = try PostgresUsageStore(url: database, pseudonymizer: pseudonymizer, foldInterval: .milliseconds(foldIntervalMilliseconds), logger: logger)
                 try await store.migrate(waitingUpTo: .seconds(waitForDatabaseSeconds))
                 return store
             }
