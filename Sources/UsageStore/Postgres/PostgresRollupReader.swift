@@ -2,7 +2,7 @@ import PostgresNIO
 import UsageTrackingCore
 
 /// The PostgreSQL store's rollup rows for the reports, read in one repeatable-read transaction.
-/// A `nil` scope is bound as the empty string beside a flag: PostgresNIO binds no optionals here.
+/// A `nil` scope (every regional scope) reaches each query as a flag beside the scope it binds.
 struct PostgresRollupReader: RollupReader {
     let rows: PostgresRows
 

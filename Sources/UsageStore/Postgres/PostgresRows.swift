@@ -35,10 +35,13 @@ struct PostgresRows {
 
     // MARK: Folding
 
-    /// Applies `changes` (in key order): reads the summaries of all its instances in one query,
-    /// then the day rows each needs in another (again for a purge that moves a cohort), writes
-    /// the rows, and sums the rollups' change into `rollups`. Returns what became of the day rows.
-    func apply(_ changes: InstanceChanges, to rollups: inout RollupChanges) async throws -> MergeSummary {
+    /// Folds `changes` (in key order) into the rows and rollups: reads the summaries of all its
+    /// instances in one query, then the day rows each needs in another (again for a purge that
+    /// moves a cohort), writes the rows, then adds the rollups' change summed over all of them.
+    /// Returns what became of the day rows.
+    @discardableResult
+    func fold(_ changes: InstanceChanges) async throws -> MergeSummary {
+        var rollups = RollupChanges()
         let summaries = try await instances(changes.keys)
         var folds = changes.changes.map { InstanceFold($0.change, stored: summaries[$0.key]) }
         var writes: [InstanceWrite?] = Array(repeating: nil, count: folds.count)
@@ -50,7 +53,9 @@ struct PostgresRows {
                 return writes[index] == nil
             }
         }
-        return try await write(zip(changes.keys, writes.map { $0! }).map { ($0, $1) })
+        let summary = try await write(zip(changes.keys, writes.map { $0! }).map { ($0, $1) })
+        try await add(rollups)
+        return summary
     }
 
     func instances(_ keys: [String]) async throws -> [String: StoredInstance] {

@@ -74,9 +74,7 @@ public final class PostgresUsageStore: UsageStore {
                         (SELECT max(seq) FROM ping_journal))
                     RETURNING seq, instance_id, day, region, received_ms
                     """).sorted { $0.0 < $1.0 }
-                var rollups = RollupChanges()
-                _ = try await rows.apply(InstanceChanges(pings: entries.map { ($0.1, StoredDay(ping: $0.2, region: $0.3, at: $0.4)) }), to: &rollups)
-                try await rows.add(rollups)
+                try await rows.fold(InstanceChanges(pings: entries.map { ($0.1, StoredDay(ping: $0.2, region: $0.3, at: $0.4)) }))
                 return entries.count
             }
             total += folded
@@ -223,10 +221,7 @@ public final class PostgresUsageStore: UsageStore {
         try await foldJournal()
         return try await transaction("merge") { rows in
             try await rows.lockRollups()
-            var rollups = RollupChanges()
-            let summary = try await rows.apply(changes, to: &rollups)
-            try await rows.add(rollups)
-            return summary
+            return try await rows.fold(changes)
         }
     }
 
@@ -243,9 +238,7 @@ public final class PostgresUsageStore: UsageStore {
             let count = try await rows.rows(Int.self, """
                 SELECT (SELECT count(*) FROM instance_days WHERE instance_id = \(id)) + (SELECT count(*) FROM instances WHERE instance_id = \(id))
                 """).first ?? 0
-            var rollups = RollupChanges()
-            _ = try await rows.apply(InstanceChanges(.forget, of: [id]), to: &rollups)
-            try await rows.add(rollups)
+            try await rows.fold(InstanceChanges(.forget, of: [id]))
             return count
         }
     }
@@ -270,9 +263,7 @@ public final class PostgresUsageStore: UsageStore {
                     SELECT (SELECT count(*) FROM instance_days WHERE instance_id = ANY(\(keys)::text[]) AND day < \(cutoff)),
                            (SELECT count(*) FROM instances WHERE instance_id = ANY(\(keys)::text[]))
                     """).first ?? (0, 0)
-                var rollups = RollupChanges()
-                _ = try await rows.apply(InstanceChanges(.purge(before: cutoff), of: keys), to: &rollups)
-                try await rows.add(rollups)
+                try await rows.fold(InstanceChanges(.purge(before: cutoff), of: keys))
                 let kept = try await rows.rows(Int.self, "SELECT count(*) FROM instances WHERE instance_id = ANY(\(keys)::text[])").first ?? 0
                 return (days, before - kept, last)
             }

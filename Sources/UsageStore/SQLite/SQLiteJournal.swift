@@ -116,9 +116,7 @@ enum SQLiteJournal {
         let current = try watermark(db)
         let arrivals = entries.filter { $0.sequence > current }.map { (key: $0.key, ping: $0.ping) }
         guard let last = entries.last?.sequence, last > current, !arrivals.isEmpty else { return (current, 0) }
-        var rollups = RollupChanges()
-        _ = try SQLiteRows(db).apply(InstanceChanges(pings: arrivals), to: &rollups)
-        try SQLiteRows.add(rollups, db)
+        try SQLiteRows(db).fold(InstanceChanges(pings: arrivals))
         try db.execute(sql: """
             INSERT INTO settings (name, value) VALUES ('fold_watermark', ?)
             ON CONFLICT (name) DO UPDATE SET value = excluded.value

@@ -28,9 +28,12 @@ struct SQLiteRows {
             """)
     }
 
-    /// Applies `changes` (in key order): reads what each needs, writes its rows, and sums the
-    /// rollups' change into `rollups`. Returns what became of the day rows.
-    func apply(_ changes: InstanceChanges, to rollups: inout RollupChanges) throws -> MergeSummary {
+    /// Folds `changes` (in key order) into the rows and rollups: reads what each needs, writes
+    /// its rows, then adds the rollups' change summed over all of them. Returns what became of
+    /// the day rows.
+    @discardableResult
+    func fold(_ changes: InstanceChanges) throws -> MergeSummary {
+        var rollups = RollupChanges()
         var summary = MergeSummary()
         for (key, change) in changes.changes {
             var fold = InstanceFold(change, stored: try instance(key))
@@ -41,6 +44,7 @@ struct SQLiteRows {
             } while write == nil
             summary = summary + (try self.write(write!, of: key))
         }
+        try Self.add(rollups, db)
         return summary
     }
 

@@ -188,7 +188,7 @@ public final class SQLiteUsageStore: UsageStore {
         try await merge(days, droppingIndexes: false)
     }
 
-    /// Merges the aggregates through the fold (``InstanceFold``), in key order, so consecutive
+    /// Merges the aggregates through the fold (``SQLiteRows/fold(_:)``), in key order, so consecutive
     /// writes touch the same B-tree pages; the rollups change for the touched days only.
     func merge(_ days: [DayAggregate], droppingIndexes: Bool) async throws -> MergeSummary {
         guard !days.isEmpty else { return MergeSummary() }
@@ -204,10 +204,7 @@ public final class SQLiteUsageStore: UsageStore {
                 // the next open after a crash, builds them.
                 try db.execute(sql: Self.markIndexesDropped)
             }
-            var rollups = RollupChanges()
-            let summary = try SQLiteRows(db).apply(changes, to: &rollups)
-            try SQLiteRows.add(rollups, db)
-            return summary
+            return try SQLiteRows(db).fold(changes)
         }
     }
 
@@ -348,9 +345,7 @@ public final class SQLiteUsageStore: UsageStore {
             let rows = try Int.fetchOne(db, sql: """
                 SELECT (SELECT count(*) FROM instance_days WHERE instance_id = ?) + (SELECT count(*) FROM instances WHERE instance_id = ?)
                 """, arguments: [key, key]) ?? 0
-            var rollups = RollupChanges()
-            _ = try SQLiteRows(db).apply(InstanceChanges(.forget, of: [key]), to: &rollups)
-            try SQLiteRows.add(rollups, db)
+            try SQLiteRows(db).fold(InstanceChanges(.forget, of: [key]))
             return rows
         }
         try await scrubWriteAheadLog()
@@ -365,9 +360,7 @@ public final class SQLiteUsageStore: UsageStore {
             let dayRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM instance_days WHERE day < ?", arguments: [cutoff.daysSinceEpoch]) ?? 0
             let instancesBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM instances") ?? 0
             let keys = try String.fetchAll(db, sql: "SELECT instance_id FROM instances WHERE first_day < ?", arguments: [cutoff.daysSinceEpoch])
-            var rollups = RollupChanges()
-            _ = try SQLiteRows(db).apply(InstanceChanges(.purge(before: cutoff.daysSinceEpoch), of: keys), to: &rollups)
-            try SQLiteRows.add(rollups, db)
+            try SQLiteRows(db).fold(InstanceChanges(.purge(before: cutoff.daysSinceEpoch), of: keys))
             let instancesAfter = try Int.fetchOne(db, sql: "SELECT count(*) FROM instances") ?? 0
             return PurgeSummary(cutoff: cutoff, dayRows: dayRows, instances: instancesBefore - instancesAfter)
         }
