@@ -39,7 +39,8 @@ mkdir -p "$out"
 scratch="$out/swift"
 # Source paths (in #file strings of preconditions, and in C asserts) as /src/…, not this clone's
 # folder: two clones of one commit then build the same binaries.
-build=(swift build -c release --static-swift-stdlib --scratch-path "$scratch"
+# The versions Package.resolved pins, exactly (the SBOM lists them).
+build=(swift build -c release --static-swift-stdlib --force-resolved-versions --scratch-path "$scratch"
     -Xswiftc -file-prefix-map -Xswiftc "$PWD=/src" -Xcc "-ffile-prefix-map=$PWD=/src")
 for product in usage-agent usage-collector; do
     "${build[@]}" --product "$product"
