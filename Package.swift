@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "usage-agent", targets: ["usage-agent"]),
         .library(name: "UsageTrackingCore", targets: ["UsageTrackingCore"]),
         .library(name: "UsageStore", targets: ["UsageStore"]),
+        .library(name: "UsageStoreSQLite", targets: ["UsageStoreSQLite"]),
+        .library(name: "UsageStorePostgres", targets: ["UsageStorePostgres"]),
         .library(name: "UsageCollector", targets: ["UsageCollector"]),
         .library(name: "UsageAgent", targets: ["UsageAgent"]),
     ],
@@ -38,17 +40,35 @@ let package = Package(
             dependencies: ["UsageTrackingCore", .product(name: "Logging", package: "swift-log")]
         ),
 
-        // MARK: Storage
+        // MARK: Storage: the protocol and what every store shares; one module per database driver
         .target(
             name: "UsageStore",
             dependencies: [
                 "UsageTrackingCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "UsageStoreSQLite",
+            dependencies: [
+                "UsageStore",
+                "UsageTrackingCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .target(
+            name: "UsageStorePostgres",
+            dependencies: [
+                "UsageStore",
+                "UsageTrackingCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -89,6 +109,8 @@ let package = Package(
                 "UsageCollector",
                 "UsageImport",
                 "UsageStore",
+                "UsageStoreSQLite",
+                "UsageStorePostgres",
                 "UsageTrackingCore",
                 "JSONLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -137,6 +159,8 @@ let package = Package(
             dependencies: [
                 "UsageCollector",
                 "UsageStore",
+                "UsageStoreSQLite",
+                "UsageStorePostgres",
                 "UsageTrackingCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -154,7 +178,7 @@ let package = Package(
         .testTarget(
             name: "UsageStoreTests",
             dependencies: [
-                "UsageStore", "UsageTrackingCore", "UsageImport", "TestSupport",
+                "UsageStore", "UsageStoreSQLite", "UsageStorePostgres", "UsageTrackingCore", "UsageImport", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -163,6 +187,8 @@ let package = Package(
             dependencies: [
                 "UsageCollector",
                 "UsageStore",
+                "UsageStoreSQLite",
+                "UsageStorePostgres",
                 "UsageTrackingCore",
                 "TestSupport",
                 "usage-collector",

@@ -41,8 +41,8 @@ struct Generate: AsyncParsableCommand {
             throw ValidationError(error.detail)
         }
         let logger = try store.logger(label: "usage-collector")
-        let total: MergeSummary = try await store.withStore(logger: logger) { opened in
-            var total = MergeSummary()
+        let total: MergeCounts = try await store.withStore(logger: logger) { opened in
+            var total = MergeCounts()
             try await opened.bulkMerge { merge in
                 try await SyntheticUsage(instances: instances, days: days, seed: seed, end: endDay).generate { batch in
                     total = total + (try await merge(batch))

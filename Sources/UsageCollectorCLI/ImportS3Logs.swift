@@ -37,7 +37,7 @@ struct ImportS3Logs: AsyncParsableCommand {
         }
         do {
             if dryRun {
-                summary = try await S3LogImporter(merge: { _ in MergeSummary() }, progress: progress).importPaths(paths)
+                summary = try await S3LogImporter(merge: { _ in MergeCounts() }, progress: progress).importPaths(paths)
                 summary.dryRun = true
             } else {
                 // One bulk load (see `bulkMerge`): into an empty store, the rollups and indexes are

@@ -6,6 +6,8 @@ import ServiceLifecycle
 import UsageCollector
 import UsageStore
 import UsageTrackingCore
+import UsageStoreSQLite
+import UsageStorePostgres
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
 

@@ -10,15 +10,15 @@ public struct CSVImporter {
         public var rejected = 0
         /// The first few rejected lines: number and reason.
         public var firstRejections: [String] = []
-        public var merge = MergeSummary()
+        public var merge = MergeCounts()
     }
 
     /// Merges a batch into the store (`UsageStore.merge`, or the merge of a bulk load).
-    let merge: ([DayAggregate]) async throws -> MergeSummary
+    let merge: ([DayAggregate]) async throws -> MergeCounts
     /// How many (instance, day) aggregates are held before they are merged, 50,000 per transaction.
     let batchSize: Int
 
-    public init(batchSize: Int = 200_000, merge: @escaping ([DayAggregate]) async throws -> MergeSummary) {
+    public init(batchSize: Int = 200_000, merge: @escaping ([DayAggregate]) async throws -> MergeCounts) {
         self.merge = merge
         self.batchSize = batchSize
     }

@@ -41,14 +41,14 @@ struct DayAggregates {
     /// Split over several calls, they go in (instance, day) order, so each instance's days still
     /// reach the store oldest first (as one call would apply them).
     mutating func flush(
-        transactionSize: Int = .max, to merge: ([DayAggregate]) async throws -> MergeSummary
-    ) async throws -> MergeSummary {
+        transactionSize: Int = .max, to merge: ([DayAggregate]) async throws -> MergeCounts
+    ) async throws -> MergeCounts {
         defer { byKey.removeAll(keepingCapacity: true) }
         guard byKey.count > transactionSize else {
-            return byKey.isEmpty ? MergeSummary() : try await merge(Array(byKey.values))
+            return byKey.isEmpty ? MergeCounts() : try await merge(Array(byKey.values))
         }
         let days = Array(byKey.values).sortedByInstanceAndDay()
-        var summary = MergeSummary()
+        var summary = MergeCounts()
         var index = 0
         while index < days.count {
             let batch = Array(days[index..<min(index + transactionSize, days.count)])

@@ -19,7 +19,7 @@ public struct S3LogImporter {
         public var malformed = 0
         /// `file:line` of the first malformed lines.
         public var firstMalformed: [String] = []
-        public var merge = MergeSummary()
+        public var merge = MergeCounts()
         /// (instance, day) aggregates handed to the store, batch by batch (a row whose records
         /// fall in two batches counts in each).
         public var aggregates = 0
@@ -52,7 +52,7 @@ public struct S3LogImporter {
     }
 
     /// Merges a batch into the store (`UsageStore.merge`, or the merge of a bulk load).
-    let merge: ([DayAggregate]) async throws -> MergeSummary
+    let merge: ([DayAggregate]) async throws -> MergeCounts
     /// Called now and then with the running summary (for a progress line on a terminal).
     let progress: (Summary) -> Void
     /// How many (instance, day) aggregates are held before they are merged in one transaction.
@@ -63,7 +63,7 @@ public struct S3LogImporter {
 
     public init(
         batchSize: Int = 200_000, blockSize: Int = 1 << 20,
-        merge: @escaping ([DayAggregate]) async throws -> MergeSummary, progress: @escaping (Summary) -> Void = { _ in }
+        merge: @escaping ([DayAggregate]) async throws -> MergeCounts, progress: @escaping (Summary) -> Void = { _ in }
     ) {
         self.merge = merge
         self.batchSize = batchSize

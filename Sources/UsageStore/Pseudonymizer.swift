@@ -40,11 +40,11 @@ public struct Pseudonymizer: Sendable {
 
 extension Pseudonymizer {
     /// What a database records of how its IDs are stored: the key's fingerprint, or `none`.
-    static func setting(for pseudonymizer: Pseudonymizer?) -> String { pseudonymizer?.fingerprint ?? "none" }
+    public static func setting(for pseudonymizer: Pseudonymizer?) -> String { pseudonymizer?.fingerprint ?? "none" }
 
     /// Refuses to open `database` (a path or a redacted URL) with a setting other than the one
     /// it `stored` at first use: plain IDs and pseudonyms, or pseudonyms of two keys, never mix.
-    static func check(stored: String, wanted: String, database: String) throws {
+    public static func check(stored: String, wanted: String, database: String) throws {
         guard stored != wanted else { return }
         switch (stored, wanted) {
         case ("none", _):

@@ -9,6 +9,10 @@
 public enum DaysSeen {
     /// The days looked back over, the day itself included.
     public static let window = 28
+    /// How the days-seen report groups the instances: seen on 1, 2–7, 8–20 and 21–28 of the 28 days.
+    public static let buckets: [ClosedRange<Int>] = [1...1, 2...7, 8...20, 21...28]
+    /// Regular instances are seen on at least 21 of the 28 days.
+    public static let regularDays = 21...28
 
     /// One entry of the difference array: `delta` added to count `seen` from `day` on.
     public struct Delta: Hashable, Sendable {
@@ -109,38 +113,5 @@ public struct DaysSeenCounts: Hashable, Sendable {
     public var active: Int { seen(1...28) }
 
     /// Instances seen on at least 21 of the 28 days.
-    public var regular: Int { seen(DaysSeenReport.regularDays) }
-}
-
-/// `/v1/reports/days-seen`: per day, the instances active in the 28 days ending on it, grouped by
-/// how many of those days they were seen on (1, 2–7, 8–20, 21–28), and the regular instances
-/// (seen on at least 21). A cluster that keeps reporting the same instance ID is seen on every
-/// day; IDs seen once or a few times are mostly nodes that came and went (docs/counting-deployments.md).
-public struct DaysSeenReport: Hashable, Sendable {
-    public static let buckets: [ClosedRange<Int>] = [1...1, 2...7, 8...20, 21...28]
-    public static let regularDays = 21...28
-
-    public let days: [DaysSeenCounts]
-
-    public init(days: [DaysSeenCounts]) { self.days = days }
-
-    static func name(_ bucket: ClosedRange<Int>) -> String {
-        bucket.count == 1 ? "seen_\(bucket.lowerBound)" : "seen_\(bucket.lowerBound)_\(bucket.upperBound)"
-    }
-
-    public func json(minimumCount: Int?) -> String {
-        let rows = days.map { row in
-            let buckets = Self.buckets.map { #""\#(Self.name($0))":\#(JSONCell.count(row.seen($0), minimumCount))"# }
-            return #"{"day":"\#(row.day)",\#(buckets.joined(separator: ",")),"active_28d":\#(JSONCell.count(row.active, minimumCount)),"regular":\#(JSONCell.count(row.regular, minimumCount))}"#
-        }
-        return #"{"window":\#(DaysSeen.window),"regular_days":\#(Self.regularDays.lowerBound),"days":["# + rows.joined(separator: ",") + "]}"
-    }
-
-    public func csv(minimumCount: Int?) -> String {
-        let header = (["day"] + Self.buckets.map(Self.name) + ["active_28d", "regular"]).joined(separator: ",")
-        return header + "\n" + days.map { row in
-            let cells = (Self.buckets.map(row.seen) + [row.active, row.regular]).map { SmallCounts.cell($0, minimumCount: minimumCount) }
-            return "\(row.day)," + cells.joined(separator: ",") + "\n"
-        }.joined()
-    }
+    public var regular: Int { seen(DaysSeen.regularDays) }
 }

@@ -57,7 +57,7 @@ struct ImageTests {
     }
 
     static func storedPings(_ collector: LiveCollector) async throws -> [Int] {
-        try await collector.store.instanceSummary(InstanceID(validating: instanceID))?.days.map(\.pings) ?? []
+        try await collector.store.instanceRecord(InstanceID(validating: instanceID))?.days.map(\.pings) ?? []
     }
 
     @Test func theImagesHoldExactlyTheFilesTheScriptStagesAndTheConfigurationThePodsExpect() async throws {

@@ -109,3 +109,4 @@ public final class TestClock: Sendable {
 }
 
 import Synchronization
+import UsageStoreSQLite

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import Testing
 import UsageStore
+import UsageStorePostgres
 
 /// The PostgreSQL server the tests use, named by `USAGE_TEST_POSTGRES_URL`
 /// (`postgres://USER@HOST:PORT/postgres`, a user that may CREATE DATABASE); `.ci/run` starts one.

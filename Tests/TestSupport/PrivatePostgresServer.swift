@@ -1,5 +1,6 @@
 import Foundation
 import UsageStore
+import UsageStorePostgres
 
 /// A PostgreSQL server of one test's own, from Debian's binaries (`/usr/lib/postgresql/*/bin`),
 /// in a temporary folder on a free loopback port: a test that restarts or stops its server must

@@ -57,7 +57,7 @@ import UsageTrackingCore
 
     /// The stored days of the agent's instance: one row per day, however many requests.
     static func storedDays(_ collector: LiveCollector) async throws -> [Int] {
-        try await collector.store.instanceSummary(InstanceID(validating: AgentHarness.instanceID))?.days.map(\.pings) ?? []
+        try await collector.store.instanceRecord(InstanceID(validating: AgentHarness.instanceID))?.days.map(\.pings) ?? []
     }
 
     @Test func aCollectorThatIsDownMeansExitZeroWithinTheBoundAndTheNextRunStoresIt() async throws {

@@ -59,7 +59,7 @@ import UsageTrackingCore
                     // The run's bound is not under test here: give a loaded machine time.
                     let result = try await AgentHarness.run(["--service-account-dir", accountDirectory.path, "--timeout", "120"], environment: environment, timeout: 180)
                     let stored = try await collector.storedDays()
-                    let summary = try await collector.store.instanceSummary(InstanceID(validating: AgentHarness.instanceID))
+                    let summary = try await collector.store.instanceRecord(InstanceID(validating: AgentHarness.instanceID))
                     return (result, apiLog.all, stored, summary?.region)
                 }
             }

@@ -19,7 +19,7 @@ import UsageTrackingCore
                     .merging(extraEnvironment) { $1 }
                 let result = try await AgentHarness.run(arguments, environment: environment)
                 let stored = try await collector.storedDays()
-                let summary = try await collector.store.instanceSummary(InstanceID(validating: AgentHarness.instanceID))
+                let summary = try await collector.store.instanceRecord(InstanceID(validating: AgentHarness.instanceID))
                 return (result, log.all, stored, summary?.region)
             }
         }

@@ -69,7 +69,7 @@ import UsageTrackingCore
                     let result = try await AgentHarness.run(["--service-account-dir", accountDirectory.path, "--timeout", "120"], environment: environment, timeout: 180)
                     var stored: [String] = []
                     for candidate in [metadataInstance] + (0..<nodes.count).map(instanceID) {
-                        if try await collector.store.instanceSummary(InstanceID(validating: candidate)) != nil { stored.append(candidate) }
+                        if try await collector.store.instanceRecord(InstanceID(validating: candidate)) != nil { stored.append(candidate) }
                     }
                     return (result, apiLog.all, imdsLog.all, stored)
                 }

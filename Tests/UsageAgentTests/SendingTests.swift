@@ -18,7 +18,7 @@ import UsageTrackingCore
             let sent = try #require(result.log("sent"))
             #expect(sent["ping.method"] == "GET")
             #expect(sent["ping.url"] == "http://127.0.0.1:\(collector.port)/instance-i-0123456789abcdef0.log?x-instance-id=i-0123456789abcdef0&region=ap-southeast-7")
-            let summary = try await collector.store.instanceSummary(InstanceID(validating: AgentHarness.instanceID))
+            let summary = try await collector.store.instanceRecord(InstanceID(validating: AgentHarness.instanceID))
             #expect(summary?.region == "ap-southeast-7")
             #expect(summary?.days.map(\.pings) == [1])
         }

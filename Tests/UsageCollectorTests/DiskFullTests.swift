@@ -80,11 +80,11 @@ import UsageTrackingCore
             #expect(try await collector.get("/readyz").status == 200)
             // Each acknowledged ping stored once, under its own ID; no refused one stored.
             for n in acknowledged {
-                let days = try await collector.store.instanceSummary(InstanceID(validating: id(n)))?.days
+                let days = try await collector.store.instanceRecord(InstanceID(validating: id(n)))?.days
                 #expect(days?.map(\.pings) == [1], "acknowledged \(id(n)) stored as \(String(describing: days))")
             }
             for (n, _) in refused {
-                #expect(try await collector.store.instanceSummary(InstanceID(validating: id(n))) == nil, "refused \(id(n)) was stored")
+                #expect(try await collector.store.instanceRecord(InstanceID(validating: id(n))) == nil, "refused \(id(n)) was stored")
             }
             let pings = try await collector.storedDays().reduce(0) { $0 + $1.pings }
             #expect(pings == acknowledged.count, "every acknowledged ping is counted, no refused one")

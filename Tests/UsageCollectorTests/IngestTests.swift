@@ -48,9 +48,9 @@ import UsageTrackingCore
                 headers: [("Host", "kubeflow-on-aws-usage-tracking-cn-north-1.s3.cn-north-1.amazonaws.com.cn")]
             )
             #expect(china.status == 200)
-            let europe = try #require(try await collector.store.instanceSummary(InstanceID(validating: Self.id)))
+            let europe = try #require(try await collector.store.instanceRecord(InstanceID(validating: Self.id)))
             #expect(europe.region == "eu-central-1")
-            let beijing = try #require(try await collector.store.instanceSummary(InstanceID(validating: "i-0123abcd")))
+            let beijing = try #require(try await collector.store.instanceRecord(InstanceID(validating: "i-0123abcd")))
             #expect(beijing.region == "cn-north-1")
         }
     }
@@ -61,9 +61,9 @@ import UsageTrackingCore
         try await LiveCollector.run(databasePath: directory.path("usage.sqlite")) { collector in
             #expect(try await collector.get("/instance-i-0123abcd.log?x-instance-id=i-0123abcd&region=ap-south-2").status == 200)
             #expect(try await collector.get("/instance-i-4567abcd.log").status == 200)
-            let named = try #require(try await collector.store.instanceSummary(InstanceID(validating: "i-0123abcd")))
+            let named = try #require(try await collector.store.instanceRecord(InstanceID(validating: "i-0123abcd")))
             #expect(named.region == "ap-south-2")
-            let unknown = try #require(try await collector.store.instanceSummary(InstanceID(validating: "i-4567abcd")))
+            let unknown = try #require(try await collector.store.instanceRecord(InstanceID(validating: "i-4567abcd")))
             #expect(unknown.region == nil)
         }
     }

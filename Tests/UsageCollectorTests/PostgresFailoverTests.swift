@@ -3,6 +3,7 @@ import PostgresNIO
 import Testing
 import TestSupport
 import UsageStore
+import UsageStorePostgres
 
 /// A failover under load, as a managed PostgreSQL with a synchronous standby does one (RDS
 /// Multi-AZ): two real collectors write to a primary whose commits wait for a streaming standby;

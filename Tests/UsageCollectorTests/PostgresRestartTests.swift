@@ -6,6 +6,7 @@ import Synchronization
 import Testing
 import TestSupport
 import UsageStore
+import UsageStorePostgres
 
 /// Two real collectors on a PostgreSQL server of the test's own that restarts (fast, then
 /// immediate, a crash) and then stays down a while, under a steady ping load: every acknowledged

@@ -130,14 +130,14 @@ import UsageTrackingCore
         let clock = TestClock(today)
         try await LiveCollector.run(databasePath: path, clock: clock.read, configure: { $0.retentionDays = 30 }) { collector in
             // The purge runs once at start, in the background; wait for it.
-            var held = try await collector.store.instanceSummary(InstanceID(validating: "i-0000000a"))
+            var held = try await collector.store.instanceRecord(InstanceID(validating: "i-0000000a"))
             for _ in 0..<100 where held != nil {
                 try await Task.sleep(for: .milliseconds(50))
-                held = try await collector.store.instanceSummary(InstanceID(validating: "i-0000000a"))
+                held = try await collector.store.instanceRecord(InstanceID(validating: "i-0000000a"))
             }
             #expect(held == nil, "31 days old: purged")
-            #expect(try await collector.store.instanceSummary(InstanceID(validating: "i-0000000b")) != nil, "exactly 30 days old: kept")
-            #expect(try await collector.store.instanceSummary(InstanceID(validating: "i-0000000c")) != nil)
+            #expect(try await collector.store.instanceRecord(InstanceID(validating: "i-0000000b")) != nil, "exactly 30 days old: kept")
+            #expect(try await collector.store.instanceRecord(InstanceID(validating: "i-0000000c")) != nil)
         }
     }
 
@@ -159,3 +159,4 @@ import UsageTrackingCore
 
 import Logging
 import UsageStore
+import UsageStoreSQLite

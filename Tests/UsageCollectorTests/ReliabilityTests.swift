@@ -8,6 +8,7 @@ import Testing
 import TestSupport
 import UsageStore
 import UsageTrackingCore
+import UsageStoreSQLite
 
 /// The real collector process under abuse: killed mid-stream, flooded, slow clients, big headers.
 @Suite struct ReliabilityTests {
@@ -82,7 +83,7 @@ import UsageTrackingCore
         // Every ping that got a 200 is in the database, counted.
         let store = try SQLiteUsageStore(path: database, logger: Logger(label: "test"))
         for (id, count) in acknowledged.counts {
-            let held = try await store.instanceSummary(InstanceID(validating: id))
+            let held = try await store.instanceRecord(InstanceID(validating: id))
             let stored = held?.days.reduce(0) { $0 + $1.pings } ?? 0
             #expect(stored >= count, "\(id): \(count) acknowledged, \(stored) stored")
             #expect(stored <= attempted.counts[id] ?? 0, "\(id): \(attempted.counts[id] ?? 0) sent, \(stored) stored")
@@ -140,7 +141,7 @@ import UsageTrackingCore
         var totalAcknowledged = 0, totalStored = 0
         for (id, sent) in attempted.counts {
             let count = acknowledged.counts[id] ?? 0
-            let stored = try await store.instanceSummary(InstanceID(validating: id))?.days.reduce(0) { $0 + $1.pings } ?? 0
+            let stored = try await store.instanceRecord(InstanceID(validating: id))?.days.reduce(0) { $0 + $1.pings } ?? 0
             #expect(stored >= count, "\(id): \(count) acknowledged, \(stored) stored")
             #expect(stored <= sent, "\(id): \(sent) sent, \(stored) stored")
             totalAcknowledged += count

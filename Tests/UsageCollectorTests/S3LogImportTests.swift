@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 import UsageStore
 import UsageTrackingCore
+import UsageStoreSQLite
 
 /// `usage-collector import-s3-logs` end to end: files, a folder, a .gz file, every record shape.
 @Suite struct S3LogImportTests {
@@ -80,18 +81,18 @@ import UsageTrackingCore
         #expect(summary.contains("malformed lines:   2 (first: 2026-11-29-00-00-00-EXAMPLE:9, 2026-11-29-00-00-00-EXAMPLE:10)"), "\(summary)")
 
         let store = try SQLiteUsageStore(path: database, logger: Logger(label: "test"))
-        let main = try #require(try await store.instanceSummary(InstanceID(validating: "i-0123456789abcdef0")))
+        let main = try #require(try await store.instanceRecord(InstanceID(validating: "i-0123456789abcdef0")))
         #expect(main.region == "us-west-2")
         #expect(main.days.map(\.day) == ["2026-11-29", "2026-11-30"])
         #expect(main.days.map(\.pings) == [2, 1])
         #expect(main.days.first?.firstSeen == "2026-11-29T00:00:38.000Z")
         #expect(main.days.first?.lastSeen == "2026-11-29T07:00:00.000Z")
         // +0800: 09:00 in Beijing is 01:00 UTC.
-        let beijing = try #require(try await store.instanceSummary(InstanceID(validating: "i-4567abcd")))
+        let beijing = try #require(try await store.instanceRecord(InstanceID(validating: "i-4567abcd")))
         #expect(beijing.region == "cn-north-1")
         #expect(beijing.days.first?.firstSeen == "2026-11-29T01:00:00.000Z")
-        #expect(try await store.instanceSummary(InstanceID(validating: "i-0123abcd"))?.days.count == 1)
-        #expect(try await store.instanceSummary(InstanceID(validating: "i-89abcdef"))?.days.map(\.day) == ["2026-11-30"])
+        #expect(try await store.instanceRecord(InstanceID(validating: "i-0123abcd"))?.days.count == 1)
+        #expect(try await store.instanceRecord(InstanceID(validating: "i-89abcdef"))?.days.map(\.day) == ["2026-11-30"])
         let before = try await store.dailyActivity(from: nil, to: nil, window: 7, region: nil)
         #expect(before.map(\.active) == [3, 4])
 
@@ -99,7 +100,7 @@ import UsageTrackingCore
         let second = try await ProcessRunner.runAsync(collector, ["import-s3-logs", logs.path, "--database", database])
         #expect(second.standardOutput.contains("(instance, day) rows: 0 new, 0 grown, 5 already stored (duplicates)"))
         #expect(try await store.dailyActivity(from: nil, to: nil, window: 7, region: nil) == before)
-        #expect(try await store.instanceSummary(InstanceID(validating: "i-0123456789abcdef0")) == main)
+        #expect(try await store.instanceRecord(InstanceID(validating: "i-0123456789abcdef0")) == main)
 
         // Nothing but the ping's fields reached the database: no IP, user agent or request ID.
         let bytes = DatabaseFiles.bytes(of: database)
@@ -123,7 +124,7 @@ import UsageTrackingCore
         #expect(result.standardOutput.contains("pings found:       2"))
         #expect(result.standardOutput.contains("malformed lines:   1 (first: a-broken.gz: not a valid gzip stream)"), "\(result.standardOutput)")
         let store = try SQLiteUsageStore(path: database, logger: Logger(label: "test"))
-        #expect(try await store.instanceSummary(InstanceID(validating: "i-89abcdef"))?.days.map(\.day) == ["2026-11-30"])
+        #expect(try await store.instanceRecord(InstanceID(validating: "i-89abcdef"))?.days.map(\.day) == ["2026-11-30"])
     }
 
     @Test func aMissingPathIsAClearError() async throws {

@@ -73,7 +73,7 @@ struct ScaleOutTests {
                 ProcessRunner.product("usage-collector"), ["stats", "--format", "json", "--database", database.url], timeout: 60
             )
             #expect(stats.exitCode == 0, "\(stats.standardError)")
-            let report = try JSONDecoder().decode(ActivesReport.self, from: Data(stats.standardOutput.utf8))
+            let report = try JSONDecoder().decode(ActivesReport.Result.self, from: Data(stats.standardOutput.utf8))
             #expect(report.days.map(\.pings).reduce(0, +) == 2 * Self.instances)
             #expect(report.days.map(\.new).reduce(0, +) == Self.instances)
             if expected.values.allSatisfy({ $0 == [2] }) {

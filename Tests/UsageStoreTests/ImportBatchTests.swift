@@ -6,6 +6,7 @@ import Testing
 import UsageImport
 import UsageStore
 import UsageTrackingCore
+import UsageStoreSQLite
 
 /// Imports merge a batch as soon as it is full, also in the middle of one large file, so memory
 /// stays bounded; the rows stored are those of a one-batch import.
@@ -25,7 +26,7 @@ import UsageTrackingCore
 
         init(_ path: String) throws { store = try SQLiteUsageStore(path: path, logger: Logger(label: "test")) }
 
-        func merge(_ days: [DayAggregate]) async throws -> MergeSummary {
+        func merge(_ days: [DayAggregate]) async throws -> MergeCounts {
             sizes.withLock { $0.append(days.count) }
             return try await store.merge(days)
         }
@@ -75,7 +76,7 @@ import UsageTrackingCore
         #expect(try await weekly(batched.store) == weekly(whole.store))
 
         // A dry run's summary says that its row count is per batch.
-        var dryRun = try await S3LogImporter(batchSize: 1_000, blockSize: 16 << 10, merge: { _ in MergeSummary() }).importPaths([log])
+        var dryRun = try await S3LogImporter(batchSize: 1_000, blockSize: 16 << 10, merge: { _ in MergeCounts() }).importPaths([log])
         dryRun.dryRun = true
         let batches = batched.sizes.withLock { $0.count }
         #expect(dryRun.batches == batches)

@@ -6,6 +6,7 @@ import ServiceLifecycle
 import Testing
 import UsageStore
 import UsageTrackingCore
+import UsageStorePostgres
 
 /// What only the PostgreSQL store has: migrations shared by several collectors, concurrent writers,
 /// and its configuration errors. The conformance and oracle
@@ -101,7 +102,7 @@ struct PostgresUsageStoreTests {
             try await Self.withStore(database: database) { store, _ in
                 _ = try await store.record(Sample.ping(1))
                 try await store.migrate()
-                #expect(try await store.instanceSummary(Sample.id(1))?.days.count == 1)
+                #expect(try await store.instanceRecord(Sample.id(1))?.days.count == 1)
             }
         }
     }

@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 import UsageStore
 import UsageTrackingCore
+import UsageStoreSQLite
 
 /// What only the SQLite store shows: no byte of a raw or erased ID in its files. (Pseudonymised
 /// reports, refused keys and erasure run on both stores in `UsageStoreConformanceTests`.)
@@ -51,17 +52,17 @@ import UsageTrackingCore
         let path = directory.path("usage.sqlite")
         let store = try SQLiteUsageStore(path: path, pseudonymizer: pseudonymised ? Self.pseudonymizer() : nil, logger: Self.logger)
         _ = try await store.record(Self.pings)
-        let before = try await store.instanceSummary(Sample.id(2))
-        let otherBefore = try await store.instanceSummary(Sample.id(1))
+        let before = try await store.instanceRecord(Sample.id(2))
+        let otherBefore = try await store.instanceRecord(Sample.id(1))
         #expect(before != nil)
         let stored = pseudonymised ? Self.pseudonymizer().pseudonym(for: Sample.id(2)) : Sample.id(2).rawValue
         #expect(Self.rawBytes(path).range(of: Data(stored.utf8)) != nil)
 
         #expect(try await store.forget(Sample.id(2)) == 3)  // two day rows and the instance row
-        #expect(try await store.instanceSummary(Sample.id(2)) == nil)
+        #expect(try await store.instanceRecord(Sample.id(2)) == nil)
         #expect(try await store.forget(Sample.id(2)) == 0)
         // Other instances are untouched.
-        #expect(try await store.instanceSummary(Sample.id(1)) == otherBefore)
+        #expect(try await store.instanceRecord(Sample.id(1)) == otherBefore)
         // Not in the database pages, the free pages, nor the write-ahead log.
         #expect(Self.rawBytes(path).range(of: Data(stored.utf8)) == nil)
         #expect(try await store.dailyActivity(from: Sample.day(0), to: Sample.day(0), window: 1, region: nil).first?.active == 1)

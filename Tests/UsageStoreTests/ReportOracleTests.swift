@@ -1,6 +1,7 @@
 import Testing
 import UsageStore
 import UsageTrackingCore
+import UsageStoreSQLite
 
 /// The reports against a brute-force oracle computed from the same pings, after random
 /// histories: pings out of order, unknown regions filled in later, erasures and purges.

@@ -3,6 +3,7 @@ import Logging
 import TestSupport
 import UsageStore
 import UsageTrackingCore
+import UsageStorePostgres
 
 /// A `PostgresUsageStore` whose pool runs from creation and whose database is created and migrated
 /// before its first use: the conformance suite's `makeStore()` is synchronous, and must not block.
@@ -48,13 +49,13 @@ final class RunningPostgresStore: UsageStore {
     }
 
     func record(_ pings: [Ping]) async throws -> [RecordOutcome] { try await ready().record(pings) }
-    func merge(_ days: [DayAggregate]) async throws -> MergeSummary { try await ready().merge(days) }
+    func merge(_ days: [DayAggregate]) async throws -> MergeCounts { try await ready().merge(days) }
     func readRollups<T: Sendable>(_ body: @Sendable (any RollupReader) async throws -> T) async throws -> T {
         try await ready().readRollups(body)
     }
-    func instanceSummary(_ instanceID: InstanceID) async throws -> InstanceSummary? { try await ready().instanceSummary(instanceID) }
+    func instanceRecord(_ instanceID: InstanceID) async throws -> InstanceRecord? { try await ready().instanceRecord(instanceID) }
     func forget(_ instanceID: InstanceID) async throws -> Int { try await ready().forget(instanceID) }
-    func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeSummary { try await ready().purge(olderThan: days, today: today) }
+    func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeResult { try await ready().purge(olderThan: days, today: today) }
     func checkReadiness() async throws { try await ready().checkReadiness() }
     func rebuildRollups() async throws { try await ready().rebuildRollups() }
 }

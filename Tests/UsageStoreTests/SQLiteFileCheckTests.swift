@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Testing
 import TestSupport
-@testable import UsageStore
+import UsageStore
+@testable import UsageStoreSQLite
 
 /// Files the check must let through: it refuses damage, never a healthy database.
 @Suite struct SQLiteFileCheckTests {

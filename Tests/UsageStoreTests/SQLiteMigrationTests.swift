@@ -2,8 +2,9 @@ import GRDB
 import Logging
 import TestSupport
 import Testing
-@testable import UsageStore
+import UsageStore
 import UsageTrackingCore
+@testable import UsageStoreSQLite
 
 /// A database written by an earlier version opens with this one and reports the same numbers.
 @Suite struct SQLiteMigrationTests {

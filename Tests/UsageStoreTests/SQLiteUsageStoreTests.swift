@@ -5,6 +5,7 @@ import TestSupport
 import Testing
 import UsageStore
 import UsageTrackingCore
+import UsageStoreSQLite
 
 @Suite struct SQLiteUsageStoreTests {
     @Test func committedPingsSurviveReopening() async throws {

@@ -4,6 +4,8 @@ import Logging
 import TestSupport
 import UsageStore
 import UsageTrackingCore
+import UsageStoreSQLite
+import UsageStorePostgres
 
 /// The backends the conformance suite runs against.
 enum StoreBackend: String, CaseIterable {

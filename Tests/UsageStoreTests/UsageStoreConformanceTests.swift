@@ -14,7 +14,7 @@ import UsageTrackingCore
         #expect(first.firstToday)
         #expect(!second.firstToday)
         #expect(!third.firstToday)
-        let summary = try #require(try await store.instanceSummary(Sample.id(1)))
+        let summary = try #require(try await store.instanceRecord(Sample.id(1)))
         #expect(summary.days.count == 1)
         #expect(summary.days[0].pings == 3)
         #expect(summary.days[0].firstSeen == "2026-11-29T01:00:00.000Z")
@@ -58,7 +58,7 @@ import UsageTrackingCore
         let early = Ping(instanceID: Sample.id(1), region: Sample.region("us-west-2"), receivedAtMilliseconds: Sample.day0 + Sample.dayLength)
         #expect(try await store.record(late).firstToday)
         #expect(try await store.record(early).firstToday)
-        let summary = try #require(try await store.instanceSummary(Sample.id(1)))
+        let summary = try #require(try await store.instanceRecord(Sample.id(1)))
         #expect(summary.days.map(\.day) == ["2026-11-29", "2026-11-30"])
         #expect(summary.firstActiveDay == "2026-11-29")
         #expect(summary.lastActiveDay == "2026-11-30")
@@ -94,7 +94,7 @@ import UsageTrackingCore
         let (store, cleanup) = try backend.makeStore()
         defer { cleanup() }
         #expect(try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil) == [])
-        #expect(try await store.instanceSummary(Sample.id(1)) == nil)
+        #expect(try await store.instanceRecord(Sample.id(1)) == nil)
         try await store.checkReadiness()
     }
 
@@ -103,11 +103,11 @@ import UsageTrackingCore
         let (store, cleanup) = try backend.makeStore()
         defer { cleanup() }
         _ = try await store.record(Sample.ping(1, hour: 1, region: nil))
-        var summary = try #require(try await store.instanceSummary(Sample.id(1)))
+        var summary = try #require(try await store.instanceRecord(Sample.id(1)))
         #expect(summary.days[0].region == nil)
         _ = try await store.record(Sample.ping(1, hour: 2, region: "cn-north-1"))
         _ = try await store.record(Sample.ping(1, hour: 3, region: nil))
-        summary = try #require(try await store.instanceSummary(Sample.id(1)))
+        summary = try #require(try await store.instanceRecord(Sample.id(1)))
         #expect(summary.days[0].region == "cn-north-1")
         #expect(summary.region == "cn-north-1")
     }
@@ -123,7 +123,7 @@ import UsageTrackingCore
         #expect(try await plain.record(PrivacyTests.pings) == hashed.record(PrivacyTests.pings))
         #expect(try await allReports(hashed) == allReports(plain))
         // What one instance holds is found through its raw ID.
-        #expect(try await hashed.instanceSummary(Sample.id(1))?.days.map(\.pings) == [2, 1])
+        #expect(try await hashed.instanceRecord(Sample.id(1))?.days.map(\.pings) == [2, 1])
         let stored = try await storedKeys()
         #expect(stored.count == 10)  // 6 day rows, 4 instances
         #expect(stored.allSatisfy { $0.count == 64 && !$0.hasPrefix("i-") })
@@ -188,11 +188,11 @@ import UsageTrackingCore
         var aggregate = DayAggregate(Sample.ping(1, hour: 3))
         aggregate.lastSeenMilliseconds += 3_600_000
         aggregate.pings = 2
-        #expect(try await store.merge([aggregate, DayAggregate(Sample.ping(2))]) == MergeSummary(inserted: 2))
-        #expect(try await store.merge([aggregate, DayAggregate(Sample.ping(2))]) == MergeSummary(unchanged: 2))
+        #expect(try await store.merge([aggregate, DayAggregate(Sample.ping(2))]) == MergeCounts(inserted: 2))
+        #expect(try await store.merge([aggregate, DayAggregate(Sample.ping(2))]) == MergeCounts(unchanged: 2))
         aggregate.pings = 5
-        #expect(try await store.merge([aggregate]) == MergeSummary(updated: 1))
-        #expect(try await store.instanceSummary(Sample.id(1))?.days.map(\.pings) == [5])
+        #expect(try await store.merge([aggregate]) == MergeCounts(updated: 1))
+        #expect(try await store.instanceRecord(Sample.id(1))?.days.map(\.pings) == [5])
     }
 
     /// What a user sees of an erasure; that no byte of the instance is left in the files is
@@ -202,11 +202,11 @@ import UsageTrackingCore
         let (store, cleanup) = try backend.makeStore()
         defer { cleanup() }
         _ = try await store.record(PrivacyTests.pings)
-        let other = try await store.instanceSummary(Sample.id(1))
+        let other = try await store.instanceRecord(Sample.id(1))
         #expect(try await store.forget(Sample.id(2)) == 3)  // two day rows and the instance row
-        #expect(try await store.instanceSummary(Sample.id(2)) == nil)
+        #expect(try await store.instanceRecord(Sample.id(2)) == nil)
         #expect(try await store.forget(Sample.id(2)) == 0)
-        #expect(try await store.instanceSummary(Sample.id(1)) == other)
+        #expect(try await store.instanceRecord(Sample.id(1)) == other)
         #expect(try await store.dailyActivity(from: Sample.day(0), to: Sample.day(0), window: 1, region: nil).first?.active == 1)
         #expect(try await store.daysSeen(from: Sample.day(8), to: Sample.day(8)).first?.active == 2)  // 1 and 3
     }
@@ -223,9 +223,9 @@ import UsageTrackingCore
         #expect(summary.instances == 0)  // both have later days
         let days = try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
         #expect(days.first?.day == Sample.day(1))
-        #expect(try await store.instanceSummary(Sample.id(1))?.days.map(\.day) == ["2026-11-30"])
-        #expect(try await store.instanceSummary(Sample.id(1))?.firstActiveDay == "2026-11-30")
-        #expect(try await store.instanceSummary(Sample.id(2))?.days.map(\.day) == ["2026-12-07"])
+        #expect(try await store.instanceRecord(Sample.id(1))?.days.map(\.day) == ["2026-11-30"])
+        #expect(try await store.instanceRecord(Sample.id(1))?.firstActiveDay == "2026-11-30")
+        #expect(try await store.instanceRecord(Sample.id(2))?.days.map(\.day) == ["2026-12-07"])
         // Day 9: 1 (day 1), 2 (day 8), 3 (day 1) and 4 (day 9), each seen on one day of the 28.
         #expect(try await store.daysSeen(from: Sample.day(9), to: Sample.day(9)).first?.instances.first == 4)
         // An instance whose only rows were purged is gone.
@@ -233,6 +233,6 @@ import UsageTrackingCore
         let again = try await store.purge(olderThan: 8, today: Sample.day(9))
         #expect(again.dayRows == 1)
         #expect(again.instances == 1)
-        #expect(try await store.instanceSummary(Sample.id(9)) == nil)
+        #expect(try await store.instanceRecord(Sample.id(9)) == nil)
     }
 }

@@ -50,17 +50,4 @@ struct DaysSeenTests {
         let removed = Self.counts(DaysSeen.contribution(ofDays: with) + DaysSeen.change(adding: added, to: others, sign: -1), range)
         #expect(removed == before)
     }
-
-    @Test func theReportGroupsTheCountsAndNamesTheRegularInstances() {
-        var instances = Array(repeating: 0, count: 28)
-        instances[0] = 4  // seen on 1 day
-        instances[6] = 1  // 7 days
-        instances[7] = 2  // 8 days
-        instances[20] = 3 // 21 days
-        instances[27] = 5 // every day
-        let day = UTCDay(daysSinceEpoch: 20_000)
-        let report = DaysSeenReport(days: [DaysSeenCounts(day: day, instances: instances)])
-        #expect(report.csv(minimumCount: nil) == "day,seen_1,seen_2_7,seen_8_20,seen_21_28,active_28d,regular\n\(day),4,1,2,8,15,8\n")
-        #expect(report.json(minimumCount: 3) == #"{"window":28,"regular_days":21,"days":[{"day":"\#(day)","seen_1":4,"seen_2_7":"<3","seen_8_20":"<3","seen_21_28":8,"active_28d":15,"regular":8}]}"#)
-    }
 }

@@ -23,7 +23,7 @@ import UsageTrackingCore
     /// The rollups of `rows` as a rebuild computes them.
     static func rebuilt(_ rows: [StoredDay], summary: StoredInstance?) -> RollupChanges {
         var rollups = RollupChanges()
-        RollupContribution.add(summary: summary, days: rows, over: nil, sign: 1, to: &rollups)
+        RollupContribution.add(instance: summary, days: rows, over: nil, sign: 1, to: &rollups)
         return rollups
     }
 
@@ -63,7 +63,7 @@ import UsageTrackingCore
         let (write, change, reads) = Self.fold(.purge(before: 6), rows: rows, summary: summary)
         #expect(reads == 2, "the first read (up to the cutoff's margin) is widened to every row")
         #expect(write.deleteDaysBefore == 6)
-        #expect(write.summary == .update(StoredInstance(firstDay: 12, lastDay: 40, region: "us-west-2")))
+        #expect(write.instanceRow == .update(StoredInstance(firstDay: 12, lastDay: 40, region: "us-west-2")))
         let kept = rows.filter { $0.day >= 6 }
         #expect(Self.sum(Self.rebuilt(rows, summary: summary), change) == Self.sum(Self.rebuilt(kept, summary: StoredInstance(firstDay: 12, lastDay: 40, region: "us-west-2")), RollupChanges()))
     }

@@ -38,22 +38,6 @@ import UsageTrackingCore
     }
 }
 
-@Suite struct ActivesReportTests {
-    let report = ActivesReport(window: 1, days: [
-        DailyActivity(day: UTCDay(daysSinceEpoch: 20_786), active: 2, new: 2, pings: 3),
-        DailyActivity(day: UTCDay(daysSinceEpoch: 20_787), active: 1, new: 0, pings: 1),
-    ])
-
-    @Test func jsonHasTheDocumentedShapeAndKeyOrder() {
-        #expect(report.json == #"{"window":1,"days":[{"day":"2026-11-29","active":2,"new":2,"pings":3},{"day":"2026-11-30","active":1,"new":0,"pings":1}]}"#)
-        #expect(ActivesReport(window: 7, days: []).json == #"{"window":7,"days":[]}"#)
-    }
-
-    @Test func csvHasTheDocumentedHeader() {
-        #expect(report.csv == "day,active_instances,new_instances,pings\n2026-11-29,2,2,3\n2026-11-30,1,0,1\n")
-    }
-}
-
 @Suite struct RFC3339Tests {
     @Test(arguments: [
         ("2026-11-29T00:00:00Z", Int64(1_795_910_400_000)),

@@ -16,7 +16,7 @@ struct InstancesController<Store: UsageStore> {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let instanceID = try Self.instanceID(context)
-        guard let summary = try await store.instanceSummary(instanceID) else {
+        guard let summary = try await store.instanceRecord(instanceID) else {
             throw APIError(.notFound, code: "not_found", detail: "Nothing is held about \(instanceID).")
         }
         let encoder = JSONEncoder()

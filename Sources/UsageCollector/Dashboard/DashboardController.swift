@@ -3,7 +3,8 @@ import Hummingbird
 import UsageStore
 import UsageTrackingCore
 
-/// `GET /`: the dashboard, over `?from=&to=` (default: the 90 days ending on the last day stored).
+/// `GET /`: the dashboard, over `?from=&to=` (default: the 90 days ending on the last day
+/// stored), every panel read from one snapshot.
 struct DashboardController<Store: UsageStore> {
     let store: Store
     let minimumCount: Int?
@@ -16,23 +17,17 @@ struct DashboardController<Store: UsageStore> {
     }
 
     @Sendable func page(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let query = try ReportQuery(request.uri.queryParameters, allowed: [])
-        let all = try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil)
-        let to = query.to ?? all.last?.day
-        let from = query.from ?? to.map { max($0.advanced(by: -89), all.first?.day ?? $0) }
-        var page = DashboardPage(daily: [], weekly: [], monthly: [], churned: [], churnAfter: churnAfter, regions: RegionsReport(from: nil, to: nil, regions: []), retention: [], minimumCount: minimumCount)
-        if let from, let to {
-            page = DashboardPage(
-                daily: try await store.dailyActivity(from: from, to: to, window: 1, region: nil),
-                weekly: try await store.dailyActivity(from: from, to: to, window: 7, region: nil),
-                monthly: try await store.dailyActivity(from: from, to: to, window: 28, region: nil),
-                churned: try await store.churned(after: churnAfter, from: from, to: to, region: nil),
-                churnAfter: churnAfter,
-                regions: try await store.regions(from: from, to: to),
-                retention: try await store.retention(from: from, to: to),
-                daysSeen: try await store.daysSeen(from: from, to: to),
-                minimumCount: minimumCount
-            )
+        let parameters = ReportParameters(request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+        let (churnAfter, minimumCount) = (self.churnAfter, self.minimumCount)
+        let page: DashboardPage
+        do {
+            try parameters.check(takes: [])
+            let range = try parameters.range()
+            page = try await store.readRollups { reader in
+                try await DashboardPage.compute(range: range, from: reader, churnAfter: churnAfter, minimumCount: minimumCount)
+            }
+        } catch let error as InvalidInput {
+            throw APIError(error)
         }
         return Response(
             status: .ok,

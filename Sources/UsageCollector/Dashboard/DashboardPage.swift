@@ -1,3 +1,4 @@
+import UsageStore
 import UsageTrackingCore
 
 /// The dashboard: headline tiles, charts of actives, new vs churned, regions, and a retention
@@ -9,11 +10,39 @@ struct DashboardPage {
     let monthly: [DailyActivity]
     let churned: [DayCount]
     let churnAfter: Int
-    let regions: RegionsReport
+    let regions: RegionsReport.Result
     let retention: [RetentionCohort]
     /// By day, as `daily`.
-    var daysSeen: [DaysSeenCounts] = []
+    let daysSeen: [DaysSeenCounts]
     let minimumCount: Int?
+
+    /// The page of a database with nothing in it.
+    static func empty(churnAfter: Int, minimumCount: Int?) -> DashboardPage {
+        DashboardPage(
+            daily: [], weekly: [], monthly: [], churned: [], churnAfter: churnAfter, regions: RegionsReport.Result(from: nil, to: nil, regions: []),
+            retention: [], daysSeen: [], minimumCount: minimumCount
+        )
+    }
+
+    /// Every panel of the page over `range`, from one snapshot of the rollups; without bounds,
+    /// the 90 days ending on the last day stored.
+    static func compute(range asked: ReportRange, from reader: any RollupReader, churnAfter: Int, minimumCount: Int?) async throws -> DashboardPage {
+        guard let stored = try await ReportRange().days(in: reader) else { return empty(churnAfter: churnAfter, minimumCount: minimumCount) }
+        let to = asked.to ?? UTCDay(daysSinceEpoch: stored.upperBound)
+        let from = asked.from ?? max(to.advanced(by: -89), UTCDay(daysSinceEpoch: stored.lowerBound))
+        let range = ReportRange(from: from, to: to)
+        return DashboardPage(
+            daily: try await ActivesReport(range: range, window: 1).compute(from: reader).days,
+            weekly: try await ActivesReport(range: range, window: 7).compute(from: reader).days,
+            monthly: try await ActivesReport(range: range, window: 28).compute(from: reader).days,
+            churned: try await ChurnReport(range: range, after: churnAfter).compute(from: reader).days,
+            churnAfter: churnAfter,
+            regions: try await RegionsReport(range: range).compute(from: reader),
+            retention: try await RetentionReport(range: range).compute(from: reader).cohorts,
+            daysSeen: try await DaysSeenReport(range: range).compute(from: reader).days,
+            minimumCount: minimumCount
+        )
+    }
 
     func cell(_ value: Int) -> String { SmallCounts.cell(value, minimumCount: minimumCount) }
 
@@ -100,18 +129,18 @@ struct DashboardPage {
         })
 
         page += "<h2>Instances by days seen</h2>\n"
-        let bucketNames = DaysSeenReport.buckets.map { $0.count == 1 ? "\($0.lowerBound) day" : "\($0.lowerBound)–\($0.upperBound) days" }
+        let bucketNames = DaysSeen.buckets.map { $0.count == 1 ? "\($0.lowerBound) day" : "\($0.lowerBound)–\($0.upperBound) days" }
         let bucketColors = ["#f59e0b", "#0891b2", "#16a34a", "#2563eb"]
         page += SVGChart.lines(
             id: "days-seen", title: "Instances active in the last 28 days, by how many of those days they were seen",
             description: "For each UTC day, the instances with a ping in the 28 days ending on it, grouped by the number of those days they sent one. A cluster that keeps reporting one instance is seen on every day; the 21–28 group are the regular instances, the nearest count to deployments (docs/counting-deployments.md).",
             days: daysSeen.map(\.day),
-            series: DaysSeenReport.buckets.indices.map { index in
-                .init(name: bucketNames[index], color: bucketColors[index], values: daysSeen.map { plotted($0.seen(DaysSeenReport.buckets[index])) })
+            series: DaysSeen.buckets.indices.map { index in
+                .init(name: bucketNames[index], color: bucketColors[index], values: daysSeen.map { plotted($0.seen(DaysSeen.buckets[index])) })
             }
         )
         page += table(caption: "Instances by days seen in the last 28", header: ["day"] + bucketNames + ["active (28 days)", "regular"], rows: daysSeen.map { row in
-            [row.day.iso8601] + DaysSeenReport.buckets.map { cell(row.seen($0)) } + [cell(row.active), cell(row.regular)]
+            [row.day.iso8601] + DaysSeen.buckets.map { cell(row.seen($0)) } + [cell(row.active), cell(row.regular)]
         })
 
         page += "<h2>Regions</h2>\n"

@@ -14,7 +14,7 @@ public enum InstanceChange: Sendable {
 
 /// What a fold writes for one instance.
 public struct InstanceWrite: Sendable {
-    public enum Summary: Sendable, Equatable {
+    public enum InstanceRow: Sendable, Equatable {
         case unchanged
         case insert(StoredInstance)
         case update(StoredInstance)
@@ -28,7 +28,7 @@ public struct InstanceWrite: Sendable {
         case unchanged
     }
 
-    public internal(set) var summary: Summary = .unchanged
+    public internal(set) var instanceRow: InstanceRow = .unchanged
     /// The day rows of the change and what became of each: insert or replace those not `unchanged`.
     public internal(set) var days: [(row: StoredDay, outcome: Outcome)] = []
     /// Delete the day rows of days before this one (`Int.max`: all of them) before writing `days`.
@@ -128,13 +128,13 @@ public struct InstanceFold: Sendable {
             summary = first.flatMap { first in stored.map { StoredInstance(firstDay: first, lastDay: $0.lastDay, region: $0.region) } }
         }
         switch (stored, summary) {
-        case (nil, let summary?): write.summary = .insert(summary)
-        case (_?, nil): write.summary = .delete
-        case (let old?, let new?) where old != new: write.summary = .update(new)
+        case (nil, let summary?): write.instanceRow = .insert(summary)
+        case (_?, nil): write.instanceRow = .delete
+        case (let old?, let new?) where old != new: write.instanceRow = .update(new)
         default: break
         }
-        RollupContribution.add(summary: stored, days: days, over: range, sign: -1, to: &changes)
-        RollupContribution.add(summary: summary, days: after, over: range, sign: 1, to: &changes)
+        RollupContribution.add(instance: stored, days: days, over: range, sign: -1, to: &changes)
+        RollupContribution.add(instance: summary, days: after, over: range, sign: 1, to: &changes)
         return write
     }
 

@@ -27,7 +27,7 @@ public enum RollupContribution {
     /// holding at least every row in `context(of: range)`) over `range`, or over all its rows
     /// when `range` is nil.
     public static func add(
-        summary: StoredInstance?, days: some BidirectionalCollection<StoredDay>, over range: ClosedRange<Int>?, sign: Int,
+        instance summary: StoredInstance?, days: some BidirectionalCollection<StoredDay>, over range: ClosedRange<Int>?, sign: Int,
         to changes: inout RollupChanges
     ) {
         guard let summary else { return }  // no instance, no rows

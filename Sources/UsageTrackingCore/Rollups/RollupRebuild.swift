@@ -9,7 +9,7 @@ public struct RollupRebuild {
     public init() {}
 
     /// Adds the next stored row: `day` of the instance `key`, whose summary is `summary`.
-    public mutating func add(_ day: StoredDay, of key: String, summary: @autoclosure () -> StoredInstance) {
+    public mutating func add(_ day: StoredDay, of key: String, instance summary: @autoclosure () -> StoredInstance) {
         if key != self.key {
             finishInstance()
             self.key = key
@@ -25,7 +25,7 @@ public struct RollupRebuild {
     }
 
     mutating func finishInstance() {
-        RollupContribution.add(summary: summary, days: days, over: nil, sign: 1, to: &rollups)
+        RollupContribution.add(instance: summary, days: days, over: nil, sign: 1, to: &rollups)
         (key, summary) = (nil, nil)
         days.removeAll(keepingCapacity: true)
     }

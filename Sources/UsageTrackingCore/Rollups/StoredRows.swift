@@ -16,6 +16,9 @@ public struct StoredDay: Hashable, Sendable {
         self.pings = pings
     }
 
+    /// Every day a store can hold (its day columns are 32-bit).
+    public static let allDays = Int(Int32.min)...Int(Int32.max)
+
     /// One ping received at `milliseconds` on `day`.
     public init(ping day: Int, region: String?, at milliseconds: Int64) {
         self.init(day: day, region: region, firstSeen: milliseconds, lastSeen: milliseconds, pings: 1)

@@ -1,4 +1,5 @@
 import GRDB
+import UsageStore
 import UsageTrackingCore
 
 /// The SQLite store's rollup rows for the reports, all read from one snapshot of the database.

@@ -1,3 +1,4 @@
+import UsageStore
 import PostgresNIO
 import _ConnectionPoolModule
 

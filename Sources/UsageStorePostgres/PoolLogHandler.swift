@@ -1,3 +1,4 @@
+import UsageStore
 import Logging
 
 /// The pool's background logger: the store's own handler, without PostgresNIO's warning that a

@@ -1,3 +1,4 @@
+import UsageStore
 import Logging
 import NIOCore
 import PostgresNIO

@@ -1,3 +1,4 @@
+import UsageStore
 import GRDB
 
 /// The SQLite schema, as append-only migrations: never edit one that has shipped, add a new one.

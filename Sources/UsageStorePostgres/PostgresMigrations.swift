@@ -1,3 +1,7 @@
+import UsageStore
+import Logging
+import PostgresNIO
+
 /// The PostgreSQL schema, as append-only migrations with string ids: never edit one that has
 /// shipped, add a new one (a later migration may `CREATE OR REPLACE` a function).
 ///
@@ -92,4 +96,35 @@ enum PostgresMigrations {
 
     /// The key of the session advisory lock held while migrating ("usage-tracking migrations").
     static let advisoryLockKey: Int64 = 0x7573_6167_652D_6D67
+
+    /// Takes the migration lock (held until the session unlocks it) and applies the migrations
+    /// the database lacks, each in its own transaction with its row in `schema_migrations`.
+    static func migrate(on connection: PostgresConnection, logger queryLogger: Logger, log logger: Logger) async throws {
+        let session = PostgresRows(connection: connection, logger: queryLogger)
+        try await session.execute("SELECT pg_advisory_lock(\(advisoryLockKey))")
+        // Created only when missing: a role without CREATE rights can open a migrated database.
+        if try await session.rows(String?.self, "SELECT to_regclass('schema_migrations')::text").first ?? nil == nil {
+            try await session.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    id text NOT NULL PRIMARY KEY,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                )
+                """)
+        }
+        let ids: [String] = try await session.rows(String.self, "SELECT id FROM schema_migrations")
+        let applied = Set(ids)
+        let known = Set(all.map(\.id))
+        if let newer = applied.subtracting(known).sorted().last {
+            logger.notice("the database has migrations this build does not know; a newer collector migrated it", metadata: ["migration.id": "\(newer)"])
+        }
+        for migration in all where !applied.contains(migration.id) {
+            try await PostgresRows.transaction(on: connection, logger: queryLogger) { rows in
+                for statement in migration.statements {
+                    try await rows.execute(PostgresQuery(unsafeSQL: statement))
+                }
+                try await rows.execute("INSERT INTO schema_migrations (id) VALUES (\(migration.id))")
+            }
+            logger.info("applied database migration", metadata: ["migration.id": "\(migration.id)"])
+        }
+    }
 }

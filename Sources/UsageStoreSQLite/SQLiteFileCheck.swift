@@ -1,3 +1,4 @@
+import UsageStore
 import Foundation
 
 /// Checks a SQLite file before anything opens it for writing, so a file that is not a database,

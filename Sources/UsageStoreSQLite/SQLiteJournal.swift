@@ -1,4 +1,5 @@
 import GRDB
+import UsageStore
 import UsageTrackingCore
 
 /// The SQLite store's write path: a ping is acknowledged once it is appended to the journal, a
@@ -15,7 +16,8 @@ import UsageTrackingCore
 ///
 /// Exactly once: a fold reads entries after the fold watermark (the last sequence number applied,
 /// in the main file's `settings`), applies them and advances the watermark in one transaction of
-/// the main file, then deletes the applied entries from the journal. A kill between the two leaves
+/// the main file (``SQLiteTransaction/takeJournalEntries(limit:)``), then deletes the applied
+/// entries from the journal. A kill between the two leaves
 /// applied entries in the journal, below the watermark: they are skipped and deleted by the next
 /// fold. Sequence numbers only grow (`AUTOINCREMENT`, and never below the watermark), and the
 /// journal has one writer, so entries commit in sequence order and the watermark never passes an
@@ -105,22 +107,11 @@ enum SQLiteJournal {
         try String.fetchAll(db, sql: "SELECT instance_id FROM instance_days WHERE day = ?", arguments: [day])
     }
 
-    /// Applies `entries` (read after some watermark, oldest first) to the main file in the caller's
-    /// transaction, skipping those at or below the watermark in force (another fold applied them
-    /// meanwhile), and advances the watermark; returns the new watermark and how many it applied.
-    ///
-    /// The pings are grouped per instance in arrival order and applied in key order by the
-    /// core's fold (``InstanceFold``): the rows, the summaries and the rollups end as writing the
-    /// pings one by one would leave them.
-    static func apply(_ db: Database, _ entries: [Entry]) throws -> (watermark: Int64, applied: Int) {
-        let current = try watermark(db)
-        let arrivals = entries.filter { $0.sequence > current }.map { (key: $0.key, ping: $0.ping) }
-        guard let last = entries.last?.sequence, last > current, !arrivals.isEmpty else { return (current, 0) }
-        try SQLiteRows(db).fold(InstanceChanges(pings: arrivals))
+    /// Sets the fold watermark in the caller's transaction of the main file.
+    static func setWatermark(_ sequence: Int64, _ db: Database) throws {
         try db.execute(sql: """
             INSERT INTO settings (name, value) VALUES ('fold_watermark', ?)
             ON CONFLICT (name) DO UPDATE SET value = excluded.value
-            """, arguments: [String(last)])
-        return (last, arrivals.count)
+            """, arguments: [String(sequence)])
     }
 }

@@ -1,12 +1,12 @@
 import Logging
 import PostgresNIO
+import UsageStore
 import UsageTrackingCore
 
-/// The PostgreSQL store's rows, read and written inside one transaction on one connection: what a
-/// fold needs of `instances` and `instance_days`, the rows it writes back and the rollup changes
-/// it adds, a few statements per batch whatever its size. The arithmetic is the core's
-/// (``InstanceFold``); this only moves rows.
-struct PostgresRows {
+/// The PostgreSQL database's rows, read and written inside one transaction on one connection
+/// (``PostgresDriver/write(_:_:)``, ``PostgresDriver/read(_:)``): a few statements per batch
+/// whatever its size. The arithmetic is the core's (``InstanceFold``); this only moves rows.
+public struct PostgresRows: Sendable {
     let connection: PostgresConnection
     let logger: Logger
 
@@ -33,32 +33,32 @@ struct PostgresRows {
         try await execute("SELECT pg_advisory_xact_lock(\(Self.rollupLockKey))")
     }
 
-    // MARK: Folding
-
-    /// Folds `changes` (in key order) into the rows and rollups: reads the summaries of all its
-    /// instances in one query, then the day rows each needs in another (again for a purge that
-    /// moves a cohort), writes the rows, then adds the rollups' change summed over all of them.
-    /// Returns what became of the day rows.
-    @discardableResult
-    func fold(_ changes: InstanceChanges) async throws -> MergeSummary {
-        var rollups = RollupChanges()
-        let summaries = try await instances(changes.keys)
-        var folds = changes.changes.map { InstanceFold($0.change, stored: summaries[$0.key]) }
-        var writes: [InstanceWrite?] = Array(repeating: nil, count: folds.count)
-        var pending = Array(folds.indices)
-        while !pending.isEmpty {
-            let days = try await self.days(pending.compactMap { index in folds[index].daysToRead.map { (changes.changes[index].key, $0) } })
-            pending = pending.filter { index in
-                writes[index] = folds[index].apply(days: days[changes.changes[index].key] ?? [], to: &rollups)
-                return writes[index] == nil
-            }
+    /// Runs `body` between `begin` and COMMIT on `connection`, rolling back and rethrowing its
+    /// error: the one transaction helper, for the migrations' connection and the pool's alike.
+    nonisolated(nonsending) static func transaction<T>(
+        on connection: PostgresConnection, begin: PostgresQuery = "BEGIN", logger: Logger, _ body: (PostgresRows) async throws -> T
+    ) async throws -> T {
+        let rows = PostgresRows(connection: connection, logger: logger)
+        try await rows.execute(begin)
+        do {
+            let result = try await body(rows)
+            try await rows.execute("COMMIT")
+            return result
+        } catch {
+            _ = try? await connection.rows("ROLLBACK", logger: logger)
+            throw error
         }
-        let summary = try await write(zip(changes.keys, writes.map { $0! }).map { ($0, $1) })
-        try await add(rollups)
-        return summary
     }
 
-    func instances(_ keys: [String]) async throws -> [String: StoredInstance] {
+    /// The value of a setting, recorded as `value` if it has none.
+    func claimSetting(_ name: String, _ value: String) async throws -> String {
+        try await execute("INSERT INTO settings (name, value) VALUES (\(name), \(value)) ON CONFLICT (name) DO NOTHING")
+        return try await rows(String.self, "SELECT value FROM settings WHERE name = \(name)").first ?? value
+    }
+
+    // MARK: Rows
+
+    public func instances(_ keys: [String]) async throws -> [String: StoredInstance] {
         guard !keys.isEmpty else { return [:] }
         var result: [String: StoredInstance] = [:]
         for (key, first, last, region) in try await rows((String, Int, Int, String?).self, """
@@ -73,7 +73,7 @@ struct PostgresRows {
     /// as arrays, aggregated per instance from its primary-key range (a fold of daily pings
     /// reads four weeks of rows per instance: sent as rows, their keys and framing were most of
     /// the transfer, and a GROUP BY over all of them sorted them on disk).
-    func days(_ reads: [(key: String, days: ClosedRange<Int>)]) async throws -> [String: [StoredDay]] {
+    public func days(_ reads: [(key: String, days: ClosedRange<Int>)]) async throws -> [String: [StoredDay]] {
         guard !reads.isEmpty else { return [:] }
         var result: [String: [StoredDay]] = [:]
         for (key, days, regions, firsts, lasts, pings) in try await rows((String, [Int], [String], [Int64], [Int64], [Int]).self, """
@@ -97,8 +97,8 @@ struct PostgresRows {
 
     /// Writes the instances' rows: deletions first, then summaries and day rows, each in one
     /// statement. Returns what became of the day rows.
-    func write(_ writes: [(key: String, write: InstanceWrite)]) async throws -> MergeSummary {
-        var summary = MergeSummary()
+    public func write(_ writes: [(key: String, write: InstanceWrite)]) async throws -> MergeCounts {
+        var summary = MergeCounts()
         let deletions = writes.compactMap { entry in entry.write.deleteDaysBefore.map { (entry.key, Int(min($0, Int(Int32.max)))) } }
         if !deletions.isEmpty {
             try await execute("""
@@ -106,12 +106,12 @@ struct PostgresRows {
                 WHERE d.instance_id = x.id AND d.day < x.before
                 """)
         }
-        let gone = writes.filter { $0.write.summary == .delete }.map(\.key)
+        let gone = writes.filter { $0.write.instanceRow == .delete }.map(\.key)
         if !gone.isEmpty {
             try await execute("DELETE FROM instances WHERE instance_id = ANY(\(gone)::text[])")
         }
         let instances: [(String, StoredInstance)] = writes.compactMap { entry in
-            switch entry.write.summary {
+            switch entry.write.instanceRow {
             case .insert(let instance), .update(let instance): (entry.key, instance)
             case .unchanged, .delete: nil
             }
@@ -157,7 +157,7 @@ struct PostgresRows {
     }
 
     /// Adds the rollup changes to the stored rollup rows, one statement per table, in key order.
-    func add(_ rollups: RollupChanges) async throws {
+    public func add(_ rollups: RollupChanges) async throws {
         let daily = rollups.dailyCells
         if !daily.isEmpty {
             try await execute("""
@@ -195,23 +195,71 @@ struct PostgresRows {
         }
     }
 
-    /// Recomputes every rollup from the rows.
-    func rebuildRollups() async throws {
-        var rebuild = RollupRebuild()
-        for (key, day, region, first, last, pings, firstDay, lastDay, latest) in try await rows(
-            (String, Int, String?, Int64, Int64, Int, Int, Int, String?).self, """
-            SELECT d.instance_id, d.day, d.region, d.first_seen_ms, d.last_seen_ms, d.pings, i.first_day, i.last_day, i.region
-            FROM instance_days d JOIN instances i ON i.instance_id = d.instance_id
+    public func instanceRows(after key: String, limit: Int) async throws -> [(key: String, instance: StoredInstance, days: [StoredDay])] {
+        var result: [(key: String, instance: StoredInstance, days: [StoredDay])] = []
+        for (key, first, last, latest, day, region, firstSeen, lastSeen, pings) in try await rows(
+            (String, Int, Int, String?, Int, String?, Int64, Int64, Int).self, """
+            SELECT i.instance_id, i.first_day, i.last_day, i.region, d.day, d.region, d.first_seen_ms, d.last_seen_ms, d.pings
+            FROM (SELECT * FROM instances WHERE instance_id > \(key) ORDER BY instance_id LIMIT \(limit)) i
+            JOIN instance_days d ON d.instance_id = i.instance_id
             ORDER BY d.instance_id, d.day
             """) {
-            rebuild.add(
-                StoredDay(day: day, region: region, firstSeen: first, lastSeen: last, pings: pings), of: key,
-                summary: StoredInstance(firstDay: firstDay, lastDay: lastDay, region: latest)
-            )
+            if result.last?.key != key {
+                result.append((key, StoredInstance(firstDay: first, lastDay: last, region: latest), []))
+            }
+            result[result.count - 1].days.append(StoredDay(day: day, region: region, firstSeen: firstSeen, lastSeen: lastSeen, pings: pings))
         }
+        return result
+    }
+
+    public func clearRollups() async throws {
         for table in ["daily_rollup", "window_delta", "retention_weeks", "days_seen_delta"] {
             try await execute(PostgresQuery(unsafeSQL: "DELETE FROM \(table)"))
         }
-        try await add(rebuild.finish())
     }
+
+    // MARK: The journal
+
+    /// The oldest entries, as one range of the primary key: whatever the planner thinks of the
+    /// table (its statistics are of a journal that is usually near empty, and `seq IN (subquery)`
+    /// was planned as a nested loop, minutes for 200,000 entries). Entries with lower numbers
+    /// whose transactions commit later are not visible here and are taken by a later fold. An
+    /// entry is applied by the transaction that deletes it, and by no other.
+    public func takeJournalEntries(limit: Int) async throws -> [(key: String, ping: StoredDay)] {
+        try await rows((Int64, String, Int, String?, Int64).self, """
+            DELETE FROM ping_journal
+            WHERE seq <= coalesce(
+                (SELECT seq FROM ping_journal ORDER BY seq OFFSET \(limit - 1) LIMIT 1),
+                (SELECT max(seq) FROM ping_journal))
+            RETURNING seq, instance_id, day, region, received_ms
+            """).sorted { $0.0 < $1.0 }.map { ($0.1, StoredDay(ping: $0.2, region: $0.3, at: $0.4)) }
+    }
+
+    public func deleteJournalEntries(of key: String) async throws -> Int {
+        try await rows(Int.self, "WITH gone AS (DELETE FROM ping_journal WHERE instance_id = \(key) RETURNING 1) SELECT count(*) FROM gone").first ?? 0
+    }
+
+    // MARK: Erasure and retention
+
+    public func rowCount(of key: String) async throws -> Int {
+        try await rows(Int.self, """
+            SELECT (SELECT count(*) FROM instance_days WHERE instance_id = \(key)) + (SELECT count(*) FROM instances WHERE instance_id = \(key))
+            """).first ?? 0
+    }
+
+    public func dayRowCount(of keys: [String], before day: Int) async throws -> Int {
+        try await rows(Int.self, "SELECT count(*) FROM instance_days WHERE instance_id = ANY(\(keys)::text[]) AND day < \(day)").first ?? 0
+    }
+
+    public func keys(firstActiveBefore day: Int, after: String, limit: Int) async throws -> [String] {
+        try await rows(String.self, """
+            SELECT instance_id FROM instances WHERE first_day < \(day) AND instance_id > \(after)
+            ORDER BY instance_id LIMIT \(limit)
+            """)
+    }
+}
+
+extension PostgresRows: RowTransaction, RowSnapshot {
+    /// The snapshot's rollups (in a repeatable-read transaction).
+    public var rollups: any RollupReader { PostgresRollupReader(rows: self) }
 }

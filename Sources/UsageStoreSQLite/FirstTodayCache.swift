@@ -1,3 +1,4 @@
+import UsageStore
 import Synchronization
 
 /// The stored instance keys with a ping on each of a few recent days, in memory: how a store whose
@@ -9,7 +10,7 @@ import Synchronization
 /// before a restart. At most ``daysKept`` days are held; the oldest is dropped first. It is exact
 /// for the pings and merges of this process; a second process writing into the same database
 /// (an import run beside the server) is seen only once the day is loaded again.
-final class SeenDays: Sendable {
+final class FirstTodayCache: Sendable {
     static let daysKept = 3
 
     private let days = Mutex<[Int: Set<String>]>([:])

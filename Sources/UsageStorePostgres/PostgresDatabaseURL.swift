@@ -1,3 +1,4 @@
+import UsageStore
 import Foundation
 import PostgresNIO
 

@@ -1,19 +1,11 @@
-import ArgumentParser
-import Foundation
-import JSONLogging
-import Logging
-import Metrics
-import Prometheus
-import ServiceLifecycle
-import UsageCollector
-import UsageImport
-import UsageStore
-import UsageTrackingCore
+/// A CSV text laid out as aligned columns for a terminal: the first column left-aligned, the
+/// others right-aligned.
+public enum CSVTable {
+    public static func aligned(_ csv: String) -> String {
+        aligned(csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) })
+    }
 
-/// A CSV text laid out as aligned columns for a terminal.
-enum CSVTable {
-    static func aligned(_ csv: String) -> String {
-        let rows = csv.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    public static func aligned(_ rows: [[String]]) -> String {
         guard let columns = rows.map(\.count).max() else { return "" }
         let widths = (0..<columns).map { column in rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0 }
         return rows.map { row in
