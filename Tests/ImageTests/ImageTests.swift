@@ -82,6 +82,44 @@ struct ImageTests {
         }
     }
 
+    /// Each product is an OCI image index naming the platform of its image, in the layout and in
+    /// the archive a registry push reads (skopeo reads it so, as `skopeo copy --all` would push
+    /// it); its linux/amd64 entry is the image the other tests unpack, whose config says so too.
+    @Test(arguments: ["usage-agent", "usage-collector"])
+    func eachImageIsAnIndexNamingItsPlatform(_ product: String) async throws {
+        guard Images.built else { throw ImageError("no images in \(Images.layout): run scripts/build-images.sh") }
+        let indexDescriptor = try Images.descriptor(ref: product)
+        #expect(indexDescriptor["mediaType"] as? String == "application/vnd.oci.image.index.v1+json", "ref \(product) is an image index: \(indexDescriptor)")
+        let indexDigest = try #require(indexDescriptor["digest"] as? String)
+        let entries = try Images.layoutJSON(indexDigest)["manifests"] as? [[String: Any]] ?? []
+        let platforms = entries.map { ($0["platform"] as? [String: String]) ?? [:] }
+        #expect(platforms.allSatisfy { $0["os"] == "linux" }, "\(platforms)")
+        #expect(Set(platforms.compactMap { $0["architecture"] }).isSubset(of: ["amd64", "arm64"]), "\(platforms)")
+        let amd64 = try #require(entries.first { ($0["platform"] as? [String: String])?["architecture"] == "amd64" }, "the index names no linux/amd64 image: \(platforms)")
+        let amd64Digest = try #require(amd64["digest"] as? String)
+        #expect(try Images.descriptor(ref: "\(product)-linux-amd64")["digest"] as? String == amd64Digest, "the tests unpack the index's amd64 image")
+
+        let manifest = try Images.layoutJSON(amd64Digest)
+        let configDigest = try #require((manifest["config"] as? [String: Any])?["digest"] as? String)
+        let config = try Images.layoutJSON(configDigest)
+        #expect(config["architecture"] as? String == "amd64" && config["os"] as? String == "linux", "image config: \(config["architecture"] ?? "none")/\(config["os"] ?? "none")")
+
+        // The archive that README pushes holds the same index under the manifests' image name.
+        let skopeo = try #require(ExternalTools.path("skopeo"), "skopeo is missing (apt-get install skopeo; .ci/run does)")
+        let archive = Images.output + "/\(product).oci.tar"
+        let raw = try await ProcessRunner.runAsync(skopeo, ["inspect", "--raw", "oci-archive:\(archive)"], timeout: 120)
+        #expect(raw.exitCode == 0, "skopeo inspect --raw: \(raw.standardError)")
+        let pushed = try JSONSerialization.jsonObject(with: Data(raw.standardOutput.utf8)) as? [String: Any] ?? [:]
+        #expect(pushed["mediaType"] as? String == "application/vnd.oci.image.index.v1+json", "the archive's image is an index: \(raw.standardOutput)")
+        let pushedEntries = pushed["manifests"] as? [[String: Any]] ?? []
+        #expect(pushedEntries.contains { $0["digest"] as? String == amd64Digest && ($0["platform"] as? [String: String]) == ["os": "linux", "architecture": "amd64"] },
+                "the archive's index names the amd64 image with its platform: \(raw.standardOutput)")
+        let listing = try await ProcessRunner.runAsync("/usr/bin/tar", ["-xOf", archive, "index.json"], timeout: 60)
+        let archiveIndex = try JSONSerialization.jsonObject(with: Data(listing.standardOutput.utf8)) as? [String: Any] ?? [:]
+        let names = (archiveIndex["manifests"] as? [[String: Any]] ?? []).compactMap { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] }
+        #expect(names.count == 1 && names.allSatisfy { $0.hasPrefix("public.ecr.aws/kubeflow-on-aws/\(product):") }, "the name the manifests use: \(names)")
+    }
+
     /// The SBOM beside each archive: SPDX 2.3 (checked with the SPDX project's own validator,
     /// `pyspdxtools`, where installed; .ci/requirements.txt installs it), every package with a
     /// version and a purl, the packages each image is made of and none it is not.

@@ -20,20 +20,39 @@ enum Images {
 
     static var built: Bool { FileManager.default.fileExists(atPath: layout + "/index.json") }
 
+    /// A JSON object of the layout: `index.json`, or a blob by digest (`sha256:…`).
+    static func layoutJSON(_ digest: String? = nil) throws -> [String: Any] {
+        let path = digest.map { layout + "/blobs/" + $0.replacingOccurrences(of: ":", with: "/") } ?? layout + "/index.json"
+        guard let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] else {
+            throw ImageError("\(path) is not a JSON object")
+        }
+        return object
+    }
+
+    /// The descriptor the layout's index.json names `ref`.
+    static func descriptor(ref: String) throws -> [String: Any] {
+        let manifests = try layoutJSON()["manifests"] as? [[String: Any]] ?? []
+        guard let descriptor = manifests.first(where: { ($0["annotations"] as? [String: String])?["org.opencontainers.image.ref.name"] == ref }) else {
+            throw ImageError("no ref \(ref) in \(layout)/index.json: run scripts/build-images.sh")
+        }
+        return descriptor
+    }
+
     /// In CI the images must be there (.ci/run builds them); elsewhere the suite needs them built,
     /// umoci, and root.
     static var shouldRun: Bool { ExternalTools.inCI || (built && getuid() == 0 && ExternalTools.path("umoci") != nil) }
     static let skipMessage: Comment = "needs root, umoci and the images: sudo scripts/build-images.sh (.ci/run runs it)"
 
-    /// Unpacks one image into a new folder (`rootfs/` and the runtime `config.json` umoci derives
-    /// from the image's configuration).
-    static func unpack(_ reference: String) async throws -> UnpackedImage {
+    /// Unpacks one product's linux/amd64 image (the layout's ref `PRODUCT-linux-amd64`, the
+    /// amd64 entry of the index `PRODUCT`) into a new folder (`rootfs/` and the runtime
+    /// `config.json` umoci derives from the image's configuration).
+    static func unpack(_ product: String) async throws -> UnpackedImage {
         guard built else { throw ImageError("no images in \(layout): run scripts/build-images.sh as root first (.ci/run does)") }
         guard getuid() == 0 else { throw ImageError("the image tests run as root: unpacking keeps the files' owners, and the pod's namespaces need it") }
         let folder = try TemporaryDirectory()
         let bundle = folder.path("bundle")
-        let unpacked = try await ProcessRunner.runAsync("/usr/bin/umoci", ["unpack", "--image", "\(layout):\(reference)", bundle], timeout: 120)
-        guard unpacked.exitCode == 0 else { throw ImageError("umoci unpack \(reference): \(unpacked.standardError)") }
+        let unpacked = try await ProcessRunner.runAsync("/usr/bin/umoci", ["unpack", "--image", "\(layout):\(product)-linux-amd64", bundle], timeout: 120)
+        guard unpacked.exitCode == 0 else { throw ImageError("umoci unpack \(product)-linux-amd64: \(unpacked.standardError)") }
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: bundle + "/config.json"))) as? [String: Any] ?? [:]
         return UnpackedImage(folder: folder, rootfs: bundle + "/rootfs", runtimeConfig: config)
     }
