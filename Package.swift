@@ -35,6 +35,11 @@ let package = Package(
     targets: [
         // MARK: Core: domain types and pure arithmetic, no I/O
         .target(name: "UsageTrackingCore"),
+        // Every command's settings, each declared once: flag, environment variable, default, bounds.
+        .target(
+            name: "CommandSettings",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "JSONLogging",
             dependencies: ["UsageTrackingCore", .product(name: "Logging", package: "swift-log")]
@@ -106,6 +111,7 @@ let package = Package(
         .target(
             name: "UsageCollectorCLI",
             dependencies: [
+                "CommandSettings",
                 "UsageCollector",
                 "UsageImport",
                 "UsageStore",
@@ -126,7 +132,9 @@ let package = Package(
         .target(
             name: "UsageAgent",
             dependencies: [
+                "CommandSettings",
                 "UsageTrackingCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -138,6 +146,7 @@ let package = Package(
         .target(
             name: "UsageAgentCLI",
             dependencies: [
+                "CommandSettings",
                 "UsageAgent",
                 "UsageTrackingCore",
                 "JSONLogging",

@@ -1,3 +1,4 @@
+import CommandSettings
 import UsageTrackingCore
 
 /// Everything the agent needs to know, resolved from flags and the environment and validated.
@@ -60,10 +61,11 @@ public struct AgentConfigurationError: Error, Sendable, CustomStringConvertible 
     }
 }
 
-/// The values the command line gave; `nil` means "not given", so the environment decides.
+/// The values the command line gave, typed as argument-parser parsed them; `nil` means "not
+/// given", so the environment decides (``AgentSettings``).
 public struct AgentFlags: Sendable {
     public var collector: String?
-    public var pingProtocol: String?
+    public var pingProtocol: AgentConfiguration.PingProtocol?
     public var jitter: Int?
     public var imdsEndpoint: String?
     public var instanceID: String?
@@ -73,7 +75,7 @@ public struct AgentFlags: Sendable {
     public var caFile: String?
     public var timeout: Int?
     public var serviceAccountDirectory: String?
-    public var nodeChoice: String?
+    public var nodeChoice: AgentConfiguration.NodeChoice?
 
     public init() {}
 }
@@ -82,53 +84,43 @@ extension AgentConfiguration {
     /// Resolves flags over environment variables over defaults, the AWS SDK conventions for the
     /// metadata endpoint included, and validates the result.
     public static func resolve(flags: AgentFlags, environment: [String: String]) throws(AgentConfigurationError) -> AgentConfiguration {
-        func env(_ name: String) -> String? {
-            guard let value = environment[name]?.trimmingWhitespace, !value.isEmpty else { return nil }
-            return value
+        do {
+            return try resolving(flags: flags, environment: environment)
+        } catch let error as AgentConfigurationError {
+            throw error
+        } catch {
+            throw AgentConfigurationError("\(error)")
         }
+    }
+
+    static func resolving(flags: AgentFlags, environment: [String: String]) throws -> AgentConfiguration {
+        typealias S = AgentSettings
         var configuration = AgentConfiguration()
 
-        configuration.collectorURL = flags.collector ?? env("USAGE_COLLECTOR_URL")
+        configuration.collectorURL = try S.collector.resolve(flags.collector, in: environment)
         if let url = configuration.collectorURL {
             guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.split(separator: "/").count >= 2 else {
                 throw AgentConfigurationError("the collector URL must start with https:// or http://; got \(InvalidInput.quoted(url))")
             }
             configuration.collectorURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
-
-        let protocolName = flags.pingProtocol ?? env("USAGE_PROTOCOL") ?? "json"
-        guard let pingProtocol = PingProtocol(rawValue: protocolName) else {
-            throw AgentConfigurationError("the protocol must be json or s3; got \(InvalidInput.quoted(protocolName))")
-        }
-        configuration.pingProtocol = pingProtocol
-        if pingProtocol == .json, configuration.collectorURL == nil {
+        configuration.pingProtocol = try S.pingProtocol.value(flags.pingProtocol, in: environment)
+        if configuration.pingProtocol == .json, configuration.collectorURL == nil {
             throw AgentConfigurationError("protocol json needs a collector URL: --collector or USAGE_COLLECTOR_URL")
         }
-
-        let jitterFromEnvironment = flags.jitter != nil ? nil : try integer(env("USAGE_JITTER_SECONDS"), name: "USAGE_JITTER_SECONDS")
-        configuration.jitterSeconds = flags.jitter ?? jitterFromEnvironment ?? 300
-        guard (0...86_400).contains(configuration.jitterSeconds) else {
-            throw AgentConfigurationError("the jitter must be between 0 and 86400 seconds; got \(configuration.jitterSeconds)")
-        }
-        let timeoutFromEnvironment = flags.timeout != nil ? nil : try integer(env("USAGE_TIMEOUT_SECONDS"), name: "USAGE_TIMEOUT_SECONDS")
-        configuration.timeoutSeconds = flags.timeout ?? timeoutFromEnvironment ?? 30
-        guard (1...3600).contains(configuration.timeoutSeconds) else {
-            throw AgentConfigurationError("the timeout must be between 1 and 3600 seconds; got \(configuration.timeoutSeconds)")
-        }
+        configuration.jitterSeconds = try S.jitter.value(flags.jitter, in: environment)
+        configuration.timeoutSeconds = try S.timeout.value(flags.timeout, in: environment)
 
         // The metadata endpoint and its timeout, as the AWS SDKs read them.
-        configuration.metadataTimeoutSeconds = try integer(env("AWS_METADATA_SERVICE_TIMEOUT"), name: "AWS_METADATA_SERVICE_TIMEOUT") ?? 2
-        guard (1...60).contains(configuration.metadataTimeoutSeconds) else {
-            throw AgentConfigurationError("AWS_METADATA_SERVICE_TIMEOUT must be between 1 and 60 seconds; got \(configuration.metadataTimeoutSeconds)")
-        }
-        if env("AWS_EC2_METADATA_DISABLED")?.lowercased() == "true" {
+        configuration.metadataTimeoutSeconds = try S.metadataTimeout.value(nil, in: environment)
+        if try S.metadataDisabled.resolve(nil, in: environment)?.lowercased() == "true" {
             configuration.metadataEndpoint = nil
-        } else if let endpoint = flags.imdsEndpoint ?? env("AWS_EC2_METADATA_SERVICE_ENDPOINT") {
+        } else if let endpoint = try S.metadataEndpoint.resolve(flags.imdsEndpoint, in: environment) {
             guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
                 throw AgentConfigurationError("the metadata endpoint must be an http:// URL; got \(InvalidInput.quoted(endpoint))")
             }
             configuration.metadataEndpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
-        } else if let mode = env("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE") {
+        } else if let mode = try S.metadataEndpointMode.resolve(nil, in: environment) {
             switch mode.lowercased() {
             case "ipv6": configuration.metadataEndpoint = "http://[fd00:ec2::254]"
             case "ipv4": configuration.metadataEndpoint = "http://169.254.169.254"
@@ -145,26 +137,16 @@ extension AgentConfiguration {
 
         configuration.dryRun = flags.dryRun
         configuration.strict = flags.strict
-        configuration.caFile = flags.caFile ?? env("SSL_CERT_FILE")
-        configuration.nodeName = env("NODE_NAME")
-        let choice = flags.nodeChoice ?? env("USAGE_NODE_CHOICE") ?? "this"
-        guard let nodeChoice = NodeChoice(rawValue: choice) else {
-            throw AgentConfigurationError("the node choice must be this or oldest; got \(InvalidInput.quoted(choice))")
-        }
-        configuration.nodeChoice = nodeChoice
-        if let directory = flags.serviceAccountDirectory { configuration.serviceAccountDirectory = directory }
-        if let host = env("KUBERNETES_SERVICE_HOST") {
-            let port = env("KUBERNETES_SERVICE_PORT") ?? "443"
+        configuration.caFile = try S.caFile.resolve(flags.caFile, in: environment)
+        configuration.nodeName = try S.nodeName.resolve(nil, in: environment)
+        configuration.nodeChoice = try S.nodeChoice.value(flags.nodeChoice, in: environment)
+        configuration.serviceAccountDirectory = try S.serviceAccountDirectory.value(flags.serviceAccountDirectory, in: environment)
+        if let host = environment["KUBERNETES_SERVICE_HOST"]?.trimmingWhitespace, !host.isEmpty {
+            let port = environment["KUBERNETES_SERVICE_PORT"]?.trimmingWhitespace ?? "443"
             configuration.kubernetesAPIURL = host.contains(":") ? "https://[\(host)]:\(port)" : "https://\(host):\(port)"
         }
         configuration.proxy = ProxySettings(environment: environment)
         return configuration
-    }
-
-    static func integer(_ text: String?, name: String) throws(AgentConfigurationError) -> Int? {
-        guard let text else { return nil }
-        guard let value = Int(text) else { throw AgentConfigurationError("\(name) must be a whole number of seconds; got \(InvalidInput.quoted(text))") }
-        return value
     }
 }
 

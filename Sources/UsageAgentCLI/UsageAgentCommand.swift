@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSettings
 import JSONLogging
 import Logging
 import UsageAgent
@@ -12,8 +13,6 @@ import Musl
 import Darwin
 #endif
 
-extension AgentConfiguration.PingProtocol: ExpressibleByArgument {}
-extension AgentConfiguration.NodeChoice: ExpressibleByArgument {}
 
 /// `usage-agent`: find this node's instance ID and send it, once.
 public struct UsageAgentCommand: AsyncParsableCommand {
@@ -29,59 +28,55 @@ public struct UsageAgentCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Collector base URL. Env: USAGE_COLLECTOR_URL. Required for --protocol json; with s3 it replaces the S3 bucket.")
+    @Option(name: AgentSettings.collector.name, help: AgentSettings.collector.help)
     var collector: String?
 
-    @Option(name: .customLong("protocol"), help: "json (POST /v1/pings) or s3 (the original GET to the regional bucket). Env: USAGE_PROTOCOL. Default: json")
+    @Option(name: AgentSettings.pingProtocol.name, help: AgentSettings.pingProtocol.help)
     var pingProtocol: AgentConfiguration.PingProtocol?
 
-    @Option(help: "Most seconds of random delay before sending; 0 sends at once. Env: USAGE_JITTER_SECONDS. Default: 300")
+    @Option(name: AgentSettings.jitter.name, help: AgentSettings.jitter.help)
     var jitter: Int?
 
-    @Option(help: "Instance metadata endpoint. Env: AWS_EC2_METADATA_SERVICE_ENDPOINT. Default: http://169.254.169.254")
+    @Option(name: AgentSettings.metadataEndpoint.name, help: AgentSettings.metadataEndpoint.help)
     var imdsEndpoint: String?
 
-    @Option(help: "Report this instance ID instead of discovering it (still validated).")
+    @Option(name: AgentSettings.instanceID.name, help: AgentSettings.instanceID.help)
     var instanceID: String?
 
-    @Option(help: "Report this region instead of discovering it (still validated).")
+    @Option(name: AgentSettings.region.name, help: AgentSettings.region.help)
     var region: String?
 
-    @Flag(help: "Discover and print the exact request that would be sent, without sending it.")
+    @Flag(name: AgentSettings.dryRun.name, help: AgentSettings.dryRun.help)
     var dryRun = false
 
-    @Flag(help: "Exit 1 when nothing was sent (for debugging; the CronJob never uses it).")
+    @Flag(name: AgentSettings.strict.name, help: AgentSettings.strict.help)
     var strict = false
 
-    @Option(help: "Extra CA bundle (PEM) to trust for the collector; TLS is always verified. Env: SSL_CERT_FILE")
+    @Option(name: AgentSettings.caFile.name, help: AgentSettings.caFile.help)
     var caFile: String?
 
-    @Option(help: "Bound in seconds on discovery and sending together, jitter excluded. Env: USAGE_TIMEOUT_SECONDS. Default: 30")
+    @Option(name: AgentSettings.timeout.name, help: AgentSettings.timeout.help)
     var timeout: Int?
 
-    @Option(help: "Which node to report: this (the pod's own) or oldest (the cluster's oldest EC2 node; needs list on nodes). Env: USAGE_NODE_CHOICE. Default: this")
+    @Option(name: AgentSettings.nodeChoice.name, help: AgentSettings.nodeChoice.help)
     var nodeChoice: AgentConfiguration.NodeChoice?
 
-    @Option(help: "Where the service-account token and CA are mounted, for the Kubernetes fallback.")
+    @Option(name: AgentSettings.serviceAccountDirectory.name, help: AgentSettings.serviceAccountDirectory.help)
     var serviceAccountDir: String?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical. Env: USAGE_LOG_LEVEL. Default: info")
-    var logLevel: String?
-
-    public func validate() throws {
-        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-    }
+    @Option(name: AgentSettings.logLevel.name, help: AgentSettings.logLevel.help)
+    var logLevel: Logger.Level?
 
     public init() {}
 
     public func run() async throws {
         let environment = Self.environment()
-        let levelText = logLevel ?? environment["USAGE_LOG_LEVEL"]
-        guard let level = levelText.map({ Logger.Level(rawValue: $0) }) ?? .info else {
+        let level: Logger.Level
+        do {
+            level = try AgentSettings.logLevel.value(logLevel, in: environment)
+        } catch {
             // A bad setting is a configuration error (exit 64), as every other one is.
-            throw ValidationError("USAGE_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")); got \(InvalidInput.quoted(levelText ?? ""))")
+            throw ValidationError(error.description)
         }
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let agent = Agent(flags: flags, environment: environment, logger: Logger(label: "usage-agent")) { text in
@@ -96,7 +91,7 @@ public struct UsageAgentCommand: AsyncParsableCommand {
     var flags: AgentFlags {
         var flags = AgentFlags()
         flags.collector = collector
-        flags.pingProtocol = pingProtocol?.rawValue
+        flags.pingProtocol = pingProtocol
         flags.jitter = jitter
         flags.imdsEndpoint = imdsEndpoint
         flags.instanceID = instanceID
@@ -106,7 +101,7 @@ public struct UsageAgentCommand: AsyncParsableCommand {
         flags.caFile = caFile
         flags.timeout = timeout
         flags.serviceAccountDirectory = serviceAccountDir
-        flags.nodeChoice = nodeChoice?.rawValue
+        flags.nodeChoice = nodeChoice
         return flags
     }
 

@@ -62,18 +62,6 @@ public struct CollectorConfiguration: Sendable {
                 "refusing to serve reports on \(host) without an admin token: set --admin-token-file or USAGE_ADMIN_TOKEN, or pass --public-reports to publish them"
             )
         }
-        if let minimumCount, minimumCount < 2 {
-            throw CollectorConfigurationError("--min-count must be at least 2")
-        }
-        if let retentionDays, retentionDays < 1 {
-            throw CollectorConfigurationError("--retention-days must be at least 1")
-        }
-        if rateLimit < 0 || rateBurst < 1 {
-            throw CollectorConfigurationError("--rate-limit must be 0 (off) or more, and --rate-burst at least 1")
-        }
-        if maximumConnections < 1 || requestTimeoutSeconds < 1 || maximumQueuedPings < 1 {
-            throw CollectorConfigurationError("--max-connections, --request-timeout and --max-queued-pings must be at least 1")
-        }
     }
 
     /// The system's real-time clock.

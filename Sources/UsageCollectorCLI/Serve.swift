@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSettings
 import Foundation
 import Logging
 import Metrics
@@ -8,89 +9,99 @@ import UsageCollector
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the ingest and report API (the default command).")
 
-    @Option(help: "Address to listen on. Env: \(EnvironmentVariable.host). Default: 127.0.0.1")
+    @Option(name: CollectorSettings.host.name, help: CollectorSettings.host.help)
     var host: String?
 
-    @Option(help: "Port to listen on. Env: \(EnvironmentVariable.port). Default: 8080")
+    @Option(name: CollectorSettings.port.name, help: CollectorSettings.port.help)
     var port: Int?
 
-    @Option(help: "File holding the bearer token the read side requires. Env: \(EnvironmentVariable.adminToken) (the token itself)")
+    @Option(name: CollectorSettings.adminTokenFile.name, help: CollectorSettings.adminTokenFile.help)
     var adminTokenFile: String?
 
-    @Flag(help: "Serve reports without a token on a non-loopback address (what one instance holds stays private).")
+    @Flag(name: CollectorSettings.publicReports.name, help: CollectorSettings.publicReports.help)
     var publicReports = false
 
-    @Option(help: "Hide report cells of fewer than this many instances (shown as <K). Env: \(EnvironmentVariable.minCount)")
+    @Option(name: CollectorSettings.minCount.name, help: CollectorSettings.minCount.help)
     var minCount: Int?
 
-    @Option(help: "Purge per-day rows older than this many days, once a day. Env: \(EnvironmentVariable.retentionDays)")
+    @Option(name: CollectorSettings.retentionDays.name, help: CollectorSettings.retentionDays.help)
     var retentionDays: Int?
 
-    @Option(help: "Ingest requests per second per client address; 0 turns rate limiting off. Env: \(EnvironmentVariable.rateLimit). Default: 10")
+    @Option(name: CollectorSettings.rateLimit.name, help: CollectorSettings.rateLimit.help)
     var rateLimit: Double?
 
-    @Option(help: "Requests a client may send in a burst. Env: \(EnvironmentVariable.rateBurst). Default: 20")
+    @Option(name: CollectorSettings.rateBurst.name, help: CollectorSettings.rateBurst.help)
     var rateBurst: Int?
 
-    @Flag(help: "Take the client address from X-Forwarded-For (only behind a proxy you trust).")
+    @Flag(name: CollectorSettings.trustProxy.name, help: CollectorSettings.trustProxy.help)
     var trustProxy = false
 
-    @Option(help: "The most connections served at once. Default: 2048")
-    var maxConnections: Int = 2048
+    @Option(name: CollectorSettings.maxConnections.name, help: CollectorSettings.maxConnections.help)
+    var maxConnections: Int?
 
-    @Option(help: "Seconds a client has to send a whole request. Default: 10")
-    var requestTimeout: Int64 = 10
-
-    @Option(help: "Pings that may wait for a commit at once; more get 429 overloaded with Retry-After. Env: \(EnvironmentVariable.maxQueuedPings). Default: 1024")
+    @Option(name: CollectorSettings.maxQueuedPings.name, help: CollectorSettings.maxQueuedPings.help)
     var maxQueuedPings: Int?
+
+    @Option(name: CollectorSettings.requestTimeout.name, help: CollectorSettings.requestTimeout.help)
+    var requestTimeout: Int?
+
+    @Option(name: CollectorSettings.foldInterval.name, help: CollectorSettings.foldInterval.help)
+    var foldIntervalMs: Int?
 
     @OptionGroup var store: StoreOptions
 
     /// How to serve, from the flags with their environment fallbacks and defaults, checked.
-    func configuration(in environment: Environment, logger: Logger) throws(CollectorConfigurationError) -> CollectorConfiguration {
-        let port = try environment.integer(port, EnvironmentVariable.port) ?? 8080
-        guard (0...65535).contains(port) else { throw CollectorConfigurationError("--port must be between 0 and 65535; got \(port)") }
-        var configuration = CollectorConfiguration(host: host ?? environment.value(EnvironmentVariable.host) ?? "127.0.0.1", port: port, logger: logger)
+    func configuration(in environment: [String: String], logger: Logger) throws -> CollectorConfiguration {
+        typealias S = CollectorSettings
+        var configuration = CollectorConfiguration(
+            host: try S.host.value(host, in: environment), port: try S.port.value(port, in: environment), logger: logger
+        )
         configuration.adminToken = try adminToken(in: environment)
-        configuration.publicReports = publicReports
-        configuration.minimumCount = try environment.integer(minCount, EnvironmentVariable.minCount)
-        configuration.retentionDays = try environment.integer(retentionDays, EnvironmentVariable.retentionDays)
-        if let rateLimit {
-            configuration.rateLimit = rateLimit
-        } else if let text = environment.value(EnvironmentVariable.rateLimit) {
-            guard let rate = Double(text) else { throw CollectorConfigurationError("\(EnvironmentVariable.rateLimit) must be a number; got \(text)") }
-            configuration.rateLimit = rate
-        }
-        if let burst = try environment.integer(rateBurst, EnvironmentVariable.rateBurst) { configuration.rateBurst = burst }
-        configuration.trustProxy = trustProxy
-        configuration.maximumConnections = maxConnections
-        configuration.requestTimeoutSeconds = requestTimeout
-        if let queued = try environment.integer(maxQueuedPings, EnvironmentVariable.maxQueuedPings) { configuration.maximumQueuedPings = queued }
+        configuration.publicReports = try S.publicReports.value(flagGiven: publicReports, in: environment)
+        configuration.minimumCount = try S.minCount.resolve(minCount, in: environment)
+        configuration.retentionDays = try S.retentionDays.resolve(retentionDays, in: environment)
+        configuration.rateLimit = try S.rateLimit.value(rateLimit, in: environment)
+        configuration.rateBurst = try S.rateBurst.value(rateBurst, in: environment)
+        configuration.trustProxy = try S.trustProxy.value(flagGiven: trustProxy, in: environment)
+        configuration.maximumConnections = try S.maxConnections.value(maxConnections, in: environment)
+        configuration.maximumQueuedPings = try S.maxQueuedPings.value(maxQueuedPings, in: environment)
+        configuration.requestTimeoutSeconds = Int64(try S.requestTimeout.value(requestTimeout, in: environment))
         try configuration.validate()
         return configuration
     }
 
-    /// The admin token from the file, else from the environment.
-    func adminToken(in environment: Environment) throws(CollectorConfigurationError) -> String? {
-        guard let adminTokenFile else { return environment.value(EnvironmentVariable.adminToken) }
-        guard let data = FileManager.default.contents(atPath: adminTokenFile) else {
-            throw CollectorConfigurationError("cannot read the admin token file \(adminTokenFile)")
+    /// The store's settings, with the fold interval only `serve` takes.
+    func storeSettings(in environment: [String: String]) throws -> StoreSettings {
+        var settings = try store.resolve(in: environment)
+        settings.foldIntervalMilliseconds = try CollectorSettings.foldInterval.value(foldIntervalMs, in: environment)
+        return settings
+    }
+
+    /// The admin token from the file (flag or variable), else the token the environment holds.
+    func adminToken(in environment: [String: String]) throws -> String? {
+        guard let file = try CollectorSettings.adminTokenFile.resolve(adminTokenFile, in: environment) else {
+            return try CollectorSettings.adminToken.resolve(nil, in: environment)
+        }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw CollectorConfigurationError("cannot read the admin token file \(file)")
         }
         let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !token.isEmpty else { throw CollectorConfigurationError("the admin token file \(adminTokenFile) is empty") }
+        guard !token.isEmpty else { throw CollectorConfigurationError("the admin token file \(file) is empty") }
         return token
     }
 
     func run() async throws {
         let logger = try store.logger(label: "usage-collector")
+        let environment = ProcessInfo.processInfo.environment
         var configuration: CollectorConfiguration
+        let settings: StoreSettings
         do {
-            configuration = try self.configuration(in: .process, logger: logger)
+            configuration = try self.configuration(in: environment, logger: logger)
+            settings = try storeSettings(in: environment)
         } catch {
-            throw ValidationError(error.description)
+            throw ValidationError("\(error)")
         }
         configuration.metricsText = Self.bootstrapMetrics()
-        let settings = try store.settings()
         let opened = try await settings.open(logger: logger)
         logger.info("starting", metadata: ["database": "\(settings.redactedDatabase)", "address": "\(configuration.host):\(configuration.port)"])
         try await serve(store: opened, configuration: configuration)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CommandSettings
+import Foundation
 import UsageCollector
 import UsageStore
 import UsageTrackingCore
@@ -35,7 +37,7 @@ struct Stats: AsyncParsableCommand {
     @Option(help: "churned: days without a ping after which an instance counts as churned (default: 30).")
     var after: String?
 
-    @Option(help: "Hide cells of fewer than this many instances (shown as <K).")
+    @Option(name: CollectorSettings.minCount.name, help: CollectorSettings.minCount.help)
     var minCount: Int?
 
     @OptionGroup var store: StoreOptions
@@ -44,7 +46,6 @@ struct Stats: AsyncParsableCommand {
         guard ReportCatalog.named(report) != nil else {
             throw ValidationError("--report must be one of \(ReportCatalog.names.joined(separator: ", "))")
         }
-        if let minCount, minCount < 2 { throw ValidationError("--min-count must be at least 2") }
     }
 
     /// The report's parameters, those given, as the API would receive them.
@@ -60,10 +61,14 @@ struct Stats: AsyncParsableCommand {
     /// The report of type `type`, rendered as `--format` says.
     func text<R: RenderableReport>(of type: R.Type) async throws -> String {
         let definition: R
+        let minCount: Int?
         do {
             definition = try R(parameters)
-        } catch {
+            minCount = try CollectorSettings.minCount.resolve(self.minCount, in: ProcessInfo.processInfo.environment)
+        } catch let error as InvalidInput {
             throw ValidationError(error.detail)
+        } catch {
+            throw ValidationError("\(error)")
         }
         let logger = try store.logger(label: "usage-collector")
         let result: R.Result

@@ -269,8 +269,8 @@ struct HelmChartTests {
                 environment[name] = try #require(secrets[key], "a Secret key \(key) this test does not know")
             }
         }
-        let configuration = try serve.configuration(in: Environment(variables: environment), logger: Logger(label: "helm-chart-test"))
-        let store = try serve.store.resolve(in: Environment(variables: environment))
+        let configuration = try serve.configuration(in: environment, logger: Logger(label: "helm-chart-test"))
+        let store = try serve.store.resolve(in: environment)
         #expect(configuration.host == "0.0.0.0" && configuration.port == 8080)
         #expect(configuration.adminToken == secrets["token"])
         switch rendering.slug {

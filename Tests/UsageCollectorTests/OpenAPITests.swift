@@ -11,7 +11,7 @@ import TestSupport
     /// The repository root: this file is `Tests/UsageCollectorTests/OpenAPITests.swift`.
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let document = repositoryRoot.appendingPathComponent("openapi.yaml").path
+    static let document = repositoryRoot.appendingPathComponent("Sources/UsageCollector/Resources/openapi.yaml").path
     static let token = "openapi-test-admin-token-0123456"
 
     // MARK: The document

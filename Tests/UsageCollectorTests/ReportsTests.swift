@@ -197,4 +197,32 @@ import UsageTrackingCore
         let bad = try await ProcessRunner.runAsync(collector, ["stats", "--database", database, "--report", "weather"])
         #expect(bad.exitCode == 64)
     }
+
+    /// One definition per report: the API and `stats` refuse the same query in the same words,
+    /// also when the range is too long only once its defaults are filled in (the fixture's
+    /// first day, 2026-11-02, to 2099-12-31).
+    @Test(arguments: [
+        ("actives", [("from", "1900-01-01"), ("to", "2990-01-01")], "invalid_date"),
+        ("actives", [("to", "2099-12-31")], "range_too_large"),
+        ("churned", [("from", "2015-01-01")], "range_too_large"),
+        ("days-seen", [("window", "7")], "unknown_parameter"),
+        ("actives", [("window", "3")], "invalid_window"),
+        ("new", [("region", "mars-1")], "invalid_region"),
+    ])
+    func theAPIAndStatsRefuseTheSameQueryAlike(_ report: String, _ parameters: [(String, String)], _ code: String) async throws {
+        try await withImportedCollector { collector in
+            let query = parameters.map { "\($0.0)=\($0.1)" }.joined(separator: "&")
+            let reply = try await collector.get("/v1/reports/\(report)?\(query)")
+            #expect(reply.status == 400)
+            #expect(reply.json["error"] as? String == code)
+            let detail = try #require(reply.json["detail"] as? String)
+            let stats = try await ProcessRunner.runAsync(
+                ProcessRunner.product("usage-collector"),
+                ["stats", "--database", collector.store.driver.path, "--report", report] + parameters.flatMap { ["--\($0.0)", $0.1] }
+            )
+            #expect(stats.exitCode == 64)
+            #expect(stats.standardOutput.isEmpty, "nothing printed: \(stats.standardOutput.prefix(200))")
+            #expect(stats.standardError.contains(detail), "stats said: \(stats.standardError)")
+        }
+    }
 }
