@@ -64,6 +64,16 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            // The schema's migrations, as the SQL they run (append-only: never edit a shipped one).
+            resources: [
+                .embedInCode("Migrations/2026-11-29-001-instance-days.sql"),
+                .embedInCode("Migrations/2026-11-29-002-settings.sql"),
+                .embedInCode("Migrations/2026-11-29-003-report-rollups.sql"),
+                .embedInCode("Migrations/2026-11-29-004-batched-rollups.sql"),
+                .embedInCode("Migrations/2026-12-03-005-weeks-before-1970.sql"),
+                .embedInCode("Migrations/2026-12-04-006-days-seen.sql"),
+                .embedInCode("Migrations/2026-12-04-007-rollups-written-by-the-fold.sql"),
             ]
         ),
         .target(
@@ -75,6 +85,16 @@ let package = Package(
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // The schema's migrations, as the SQL they run (append-only: never edit a shipped one).
+            resources: [
+                .embedInCode("Migrations/2026-11-30-001-instance-days.sql"),
+                .embedInCode("Migrations/2026-11-30-002-settings.sql"),
+                .embedInCode("Migrations/2026-11-30-003-report-rollups.sql"),
+                .embedInCode("Migrations/2026-11-30-004-write-functions.sql"),
+                .embedInCode("Migrations/2026-12-03-005-ping-journal.sql"),
+                .embedInCode("Migrations/2026-12-04-006-days-seen.sql"),
+                .embedInCode("Migrations/2026-12-04-007-rollups-written-by-the-fold.sql"),
             ]
         ),
 
@@ -188,6 +208,7 @@ let package = Package(
             name: "UsageStoreTests",
             dependencies: [
                 "UsageStore", "UsageStoreSQLite", "UsageStorePostgres", "UsageTrackingCore", "UsageImport", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

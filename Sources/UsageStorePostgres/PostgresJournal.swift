@@ -1,5 +1,5 @@
 /// The PostgreSQL store's write path: a group commit of pings is one call of
-/// `usage_journal_append` (migration 005, ``PostgresFrozenMigrations``), a multi-row INSERT into
+/// `usage_journal_append` (migration 005, `Migrations/2026-12-03-005-ping-journal.sql`), a multi-row INSERT into
 /// `ping_journal` acknowledged once committed; a fold applies the journal to the rows and
 /// rollups behind the acknowledgement (``PostgresUsageStore/foldJournal()``).
 ///
