@@ -87,6 +87,6 @@ import Yams
 
     @Test func nothingInTheRepositoryPointsOutsideIt() throws {
         let result = try ProcessRunner.run("/usr/bin/git", ["-C", Self.root.path, "grep", "-l", "-e", "\\.\\./shared", "--", "."])
-        #expect(result.standardOutput.isEmpty, "files that refer to ../shared: \(result.standardOutput)")
+        #expect(result.standardOutput.isEmpty, "files that refer to a folder beside the repository: \(result.standardOutput)")
     }
 }
