@@ -28,7 +28,7 @@ struct ImportCSV: AsyncParsableCommand {
             // and indexes are built once at the end.
             try await opened.bulkMerge { merge in
                 for file in files {
-                    let summary: CSVImporter.Summary
+                    let summary: CSVImporter.Tally
                     do {
                         summary = try await CSVImporter(merge: merge).importFile(file)
                     } catch let error as ImportError {

@@ -28,8 +28,8 @@ struct ImportS3Logs: AsyncParsableCommand {
         let logger = try store.logger(label: "usage-collector")
         let terminal = isatty(2) == 1
         let start = CollectorConfiguration.systemClock()
-        var summary = S3LogImporter.Summary()
-        let progress: (S3LogImporter.Summary) -> Void = { summary in
+        var summary = S3LogImporter.Tally()
+        let progress: (S3LogImporter.Tally) -> Void = { summary in
             guard terminal else { return }
             let seconds = max(0.001, Double(CollectorConfiguration.systemClock() - start) / 1000)
             let megabytes = Double(summary.bytes) / 1_000_000
@@ -43,7 +43,7 @@ struct ImportS3Logs: AsyncParsableCommand {
                 // One bulk load (see `bulkMerge`): into an empty store, the rollups and indexes are
                 // built once at the end.
                 summary = try await store.withStore(logger: logger) { opened in
-                    var result = S3LogImporter.Summary()
+                    var result = S3LogImporter.Tally()
                     try await opened.bulkMerge { merge in
                         result = try await S3LogImporter(merge: merge, progress: progress).importPaths(paths)
                     }

@@ -4,7 +4,7 @@ import UsageTrackingCore
 /// `import-csv`: pings with their times (`time,instance_id,region`), validated like live pings
 /// and merged idempotently, so loading the same file twice changes nothing.
 public struct CSVImporter {
-    public struct Summary: Sendable, Hashable {
+    public struct Tally: Sendable, Hashable {
         public var lines = 0
         public var pings = 0
         public var rejected = 0
@@ -24,14 +24,14 @@ public struct CSVImporter {
     }
 
     /// Merges the aggregates held so far, in transactions of at most 50,000, and empties them.
-    func mergeBatch(_ aggregates: inout DayAggregates, into summary: inout Summary) async throws {
+    func mergeBatch(_ aggregates: inout DayAggregator, into summary: inout Tally) async throws {
         summary.merge = summary.merge + (try await aggregates.flush(transactionSize: 50_000, to: merge))
     }
 
-    public func importFile(_ path: String) async throws -> Summary {
+    public func importFile(_ path: String) async throws -> Tally {
         let reader = try LineReader(path: path)
-        var summary = Summary()
-        var aggregates = DayAggregates()
+        var summary = Tally()
+        var aggregates = DayAggregator()
         guard let header = reader.nextLine(), String(decoding: header, as: UTF8.self) == PingCSV.header else {
             throw ImportError("\(path) does not start with the header \(PingCSV.header)")
         }

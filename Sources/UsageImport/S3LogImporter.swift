@@ -10,7 +10,7 @@ import UsageTrackingCore
 /// each record only the ping's time, instance ID and region; merges pings per (instance, UTC day)
 /// in large transactions, idempotently. Malformed lines are counted, never fatal.
 public struct S3LogImporter {
-    public struct Summary: Sendable, Hashable {
+    public struct Tally: Sendable, Hashable {
         public var files = 0
         public var bytes = 0
         public var records = 0
@@ -54,7 +54,7 @@ public struct S3LogImporter {
     /// Merges a batch into the store (`UsageStore.merge`, or the merge of a bulk load).
     let merge: ([DayAggregate]) async throws -> MergeCounts
     /// Called now and then with the running summary (for a progress line on a terminal).
-    let progress: (Summary) -> Void
+    let progress: (Tally) -> Void
     /// How many (instance, day) aggregates are held before they are merged in one transaction.
     let batchSize: Int
     /// Bytes read from a file at a time; a full batch is merged between two blocks. (A block of
@@ -63,7 +63,7 @@ public struct S3LogImporter {
 
     public init(
         batchSize: Int = 200_000, blockSize: Int = 1 << 20,
-        merge: @escaping ([DayAggregate]) async throws -> MergeCounts, progress: @escaping (Summary) -> Void = { _ in }
+        merge: @escaping ([DayAggregate]) async throws -> MergeCounts, progress: @escaping (Tally) -> Void = { _ in }
     ) {
         self.merge = merge
         self.batchSize = batchSize
@@ -72,7 +72,7 @@ public struct S3LogImporter {
     }
 
     /// Merges the aggregates held so far in one transaction, and empties them.
-    func mergeBatch(_ aggregates: inout DayAggregates, into summary: inout Summary) async throws {
+    func mergeBatch(_ aggregates: inout DayAggregator, into summary: inout Tally) async throws {
         summary.aggregates += aggregates.count
         summary.batches += 1
         summary.merge = summary.merge + (try await aggregates.flush(to: merge))
@@ -83,9 +83,9 @@ public struct S3LogImporter {
     /// Parsing runs in a child task, one block behind the reading: while one block is parsed,
     /// the next is read and the one before is summed (and, when a batch is full, merged into the
     /// store), so the work is spread over two cores.
-    public func importPaths(_ paths: [String]) async throws -> Summary {
-        var summary = Summary()
-        var aggregates = DayAggregates(expected: batchSize)
+    public func importPaths(_ paths: [String]) async throws -> Tally {
+        var summary = Tally()
+        var aggregates = DayAggregator(expected: batchSize)
         func add(_ block: S3LogBlockParser.Block) async throws {
             summary.add(block)
             for ping in block.pings { aggregates.add(ping) }
@@ -168,7 +168,7 @@ public struct S3LogImporter {
     }
 }
 
-extension S3LogImporter.Summary {
+extension S3LogImporter.Tally {
     /// Counts one block's records in.
     mutating func add(_ block: S3LogBlockParser.Block) {
         bytes += block.bytes

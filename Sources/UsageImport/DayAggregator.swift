@@ -3,7 +3,7 @@ import UsageTrackingCore
 
 /// Pings summed per (instance, UTC day) as an import reads them, until they are handed to the
 /// store: the one aggregation both importers use.
-struct DayAggregates {
+struct DayAggregator {
     /// The instance as `InstanceID.packed` and the day: hashed and compared as three integers.
     struct Key: Hashable {
         let instance: UInt64
