@@ -8,6 +8,24 @@ import UsageTrackingCore
 import UsageStoreSQLite
 
 @Suite struct SQLiteUsageStoreTests {
+    /// A driver on databases the caller opened (GRDB's `AppDatabase` way): the store works on them,
+    /// and refuses a database opened without the driver's configuration.
+    @Test func aStoreRunsOnInjectedDatabases() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("injected.sqlite")
+        let main = try DatabasePool(path: path, configuration: SQLiteDriver.configuration())
+        let journal = try DatabasePool(path: path + "-pings", configuration: SQLiteDriver.configuration())
+        let driver = try SQLiteDriver(main: main, journal: journal, path: path, logger: Logger(label: "test"))
+        let store = RowStore(driver: driver, pseudonymizer: nil, foldInterval: .milliseconds(250), logger: Logger(label: "test"))
+        _ = try await store.record([Sample.ping(1), Sample.ping(2), Sample.ping(1, hour: 13)])
+        #expect(try await store.dailyActivity(from: nil, to: nil, window: 1, region: nil) == [DailyActivity(day: Sample.day(0), active: 2, new: 2, pings: 3)])
+        #expect(try await main.read { db in try Int.fetchOne(db, sql: "SELECT sum(pings) FROM instance_days") } == 3)
+        #expect(throws: StoreError.self) {
+            try SQLiteDriver(main: try DatabaseQueue(path: directory.path("plain.sqlite")), journal: journal, path: directory.path("plain.sqlite"), logger: Logger(label: "test"))
+        }
+    }
+
     @Test func committedPingsSurviveReopening() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
