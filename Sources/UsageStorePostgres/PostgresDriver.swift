@@ -92,6 +92,7 @@ public final class PostgresDriver: StoreDriver {
             let rows = PostgresRows(connection: connection, logger: queryLogger)
             let stored = try await rows.claimSetting("pseudonymization", wanted)
             try Pseudonymizer.check(stored: stored, wanted: wanted, database: "\(url)")
+            try await rebuildRollupsUnderOlderRules(on: connection)
             try await rows.execute("SELECT pg_advisory_unlock(\(PostgresMigrations.advisoryLockKey))")
         } catch {
             try? await connection.close()
@@ -99,6 +100,28 @@ public final class PostgresDriver: StoreDriver {
             throw StoreError("cannot migrate the PostgreSQL database at \(url): \(PostgresErrors.describe(error))")
         }
         try? await connection.close()
+    }
+
+    /// Rebuilds the rollups from the rows when they were kept under older rules
+    /// (``RollupContribution/rulesVersion``), in one transaction holding the rollup lock.
+    func rebuildRollupsUnderOlderRules(on connection: PostgresConnection) async throws {
+        try await PostgresRows.transaction(on: connection, logger: queryLogger) { rows in
+            try await rows.lockRollups()
+            let rules = Int(try await rows.rows(String.self, "SELECT value FROM settings WHERE name = 'rollup_rules'").first ?? "1") ?? 1
+            guard rules < RollupContribution.rulesVersion else { return }
+            if try await rows.rows(Bool.self, "SELECT EXISTS (SELECT 1 FROM instance_days)").first == true {
+                logger.notice("the report rollups were kept under older rules; rebuilding them from the rows", metadata: [
+                    "rollups.rules": "\(rules)", "rollups.rules_now": "\(RollupContribution.rulesVersion)",
+                ])
+                let rollups = try await RowStore<PostgresDriver>.rollupsRebuilt(from: rows)
+                try await rows.clearRollups()
+                try await rows.add(rollups)
+            }
+            try await rows.execute("""
+                INSERT INTO settings (name, value) VALUES ('rollup_rules', \(String(RollupContribution.rulesVersion)))
+                ON CONFLICT (name) DO UPDATE SET value = excluded.value
+                """)
+        }
     }
 
     // MARK: The journal

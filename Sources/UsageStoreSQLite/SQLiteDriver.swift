@@ -132,6 +132,19 @@ public final class SQLiteDriver: StoreDriver {
             logger.warning("an interrupted bulk load left the report rollups stale; rebuilding them")
             try main.write { db in try SQLiteTransaction.rebuildRollups(db) }
         }
+        try main.write { db in
+            let rules = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'rollup_rules'").flatMap { Int($0) } ?? 1
+            guard rules < RollupContribution.rulesVersion else { return }
+            if try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM instance_days)") == true {
+                self.logger.notice("the report rollups were kept under older rules; rebuilding them from the rows", metadata: [
+                    "rollups.rules": "\(rules)", "rollups.rules_now": "\(RollupContribution.rulesVersion)",
+                ])
+                try SQLiteTransaction.rebuildRollups(db)
+            }
+            try db.execute(sql: """
+                INSERT INTO settings (name, value) VALUES ('rollup_rules', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value
+                """, arguments: [String(RollupContribution.rulesVersion)])
+        }
         if !marks.isEmpty {
             try main.write { db in try SQLiteBulkLoad.finish(db) }
         }

@@ -25,8 +25,15 @@ public struct Region: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The partition whose pattern the code matches.
     public let partition: Partition
 
+    /// The longest region code accepted: today's longest are 14 characters (`ap-southeast-7`,
+    /// `eusc-de-east-1`); a code is stored with every ping, so its size is bounded.
+    public static let maximumLength = 20
+    /// The longest zone name accepted (`us-east-1-wl1-bos-wlz-1` is 23).
+    public static let maximumZoneLength = 40
+
     /// Validates `raw` as a region code (not a zone name); nothing is trimmed.
     public init(validating raw: some StringProtocol) throws(InvalidInput) {
+        guard raw.utf8.count <= Self.maximumLength else { throw .invalidRegion(raw) }
         let segments = raw.utf8.split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
         guard let partition = Self.partition(of: segments) else { throw .invalidRegion(raw) }
         self.code = String(raw)
@@ -37,6 +44,7 @@ public struct Region: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// `us-west-2a`, `us-west-2-lax-1a` and `us-east-1-wl1-bos-wlz-1` give `us-west-2`, `us-west-2`
     /// and `us-east-1`. A region code itself is not a zone name and is refused.
     public init(zone raw: some StringProtocol) throws(InvalidInput) {
+        guard raw.utf8.count <= Self.maximumZoneLength else { throw .invalidZone(raw) }
         let segments = Array(raw.utf8).split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
         // A region is 3 segments (4 for GovCloud and the European Sovereign Cloud); a zone name
         // is its region with an AZ letter glued to the number, or with more segments after it.
@@ -71,13 +79,14 @@ public struct Region: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     static let commercialPrefixes: Set<String> = ["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"]
 
-    /// Matches the partitions' patterns:
-    /// commercial `^(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d+$`, China `^cn-[a-z]+-\d+$`,
-    /// GovCloud `^us-gov-[a-z]+-\d+$`, European Sovereign Cloud `^eusc-[a-z]+-[a-z]+-\d+$`.
+    /// Matches the partitions' patterns, with AWS's short segments (a word of at most 10 letters,
+    /// a number of at most 2 digits):
+    /// commercial `^(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]{1,10}-\d{1,2}$`, China `^cn-[a-z]{1,10}-\d{1,2}$`,
+    /// GovCloud `^us-gov-[a-z]{1,10}-\d{1,2}$`, European Sovereign Cloud `^eusc-[a-z]{1,10}-[a-z]{1,10}-\d{1,2}$`.
     static func partition<Segment: Collection<UInt8>>(of segments: [Segment]) -> Partition? {
-        guard let last = segments.last, isDigits(last) else { return nil }
+        guard let last = segments.last, isDigits(last), last.count <= 2 else { return nil }
         let words = segments.dropLast()
-        guard words.allSatisfy({ isLetters($0) }) else { return nil }
+        guard words.allSatisfy({ isLetters($0) && $0.count <= 10 }) else { return nil }
         let first = String(decoding: segments[0], as: UTF8.self)
         switch segments.count {
         case 3 where first == "cn":

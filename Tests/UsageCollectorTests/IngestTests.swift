@@ -83,6 +83,10 @@ import UsageTrackingCore
         ("GET", "/instance-i-0123456789abcdef0.log?x-instance-id=i-0123456789abcdef1", "", 400, "instance_id_mismatch"),
         ("GET", "/instance-i-fake.log?x-instance-id=i-fake", "", 400, "invalid_instance_id"),
         ("GET", "/instance-i-0123456789abcdef0.log?region=us-west-2a", "", 400, "invalid_region"),
+        // Regions of a region's shape but any length were stored (61 KB of database per GET).
+        ("POST", "/v1/pings", #"{"instance_id":"i-0123456789abcdef0","region":"us-\#(String(repeating: "a", count: 890))-1"}"#, 400, "invalid_region"),
+        ("GET", "/instance-i-0123456789abcdef0.log?region=us-\(String(repeating: "a", count: 6000))-1", "", 400, "invalid_region"),
+        ("POST", "/v1/pings", #"{"instance_id":"i-0123456789abcdef0","region":"us-west-123"}"#, 400, "invalid_region"),
         ("GET", "/favicon.ico", "", 404, "not_found"),
         ("GET", "/v1/pings", "", 404, "not_found"),  // Hummingbird answers an unrouted method with 404
     ]
@@ -110,6 +114,45 @@ import UsageTrackingCore
             #expect(reply.status == 400)
             #expect(reply.json["error"] as? String == "invalid_region")
             #expect(try await collector.storedDays().isEmpty)
+        }
+    }
+
+    @Test func aBucketHostWithAnOverlongRegionIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await LiveCollector.run(databasePath: directory.path("usage.sqlite")) { collector in
+            let region = "us-" + String(repeating: "a", count: 3000) + "-1"
+            let reply = try await collector.get(
+                "/instance-\(Self.id).log", headers: [("Host", "kubeflow-on-aws-usage-tracking-\(region).s3.\(region).amazonaws.com")]
+            )
+            #expect(reply.status == 400)
+            #expect(reply.json["error"] as? String == "invalid_region")
+            #expect(try await collector.storedDays().isEmpty)
+        }
+    }
+
+    /// Codes of a region's shape that are not one of today's regions are stored (a region
+    /// launched since is not lost) but counted together under `other`: inventing codes adds no
+    /// scope to the reports.
+    @Test func madeUpRegionsCountTogetherUnderOther() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try await LiveCollector.run(databasePath: directory.path("usage.sqlite")) { collector in
+            for n in 0..<40 {
+                let id = "i-" + String(repeating: "0", count: 15) + String(format: "%02x", n)
+                let reply = try await collector.post("/v1/pings", #"{"instance_id":"\#(id)","region":"us-fake\#(String(UnicodeScalar(UInt8(97 + n % 26))))-\#(n % 90)"}"#)
+                #expect(reply.status == 200)
+            }
+            #expect(try await collector.post("/v1/pings", #"{"instance_id":"i-0123456789abcdef0","region":"us-west-2"}"#).status == 200)
+            let regions = try await collector.get("/v1/reports/regions")
+            let rows = try #require(regions.json["regions"] as? [[String: Any]])
+            #expect(rows.map { $0["region"] as? String } == ["other", "us-west-2"])
+            #expect(rows.first?["active_1d"] as? Int == 40)
+            let stored = try #require(try await collector.store.instanceRecord(InstanceID(validating: "i-00000000000000005")))
+            #expect(stored.region == "us-fakef-5", "the row keeps the code itself")
+            let refused = try await collector.get("/v1/reports/actives?region=us-fakef-5")
+            #expect(refused.status == 400)
+            #expect(refused.json["error"] as? String == "invalid_region")
         }
     }
 

@@ -78,6 +78,27 @@ struct PostgresUsageStoreTests {
         return text
     }
 
+    /// Rollups kept under older rules (a made-up code as its own scope) are rebuilt at migration.
+    @Test func rollupsKeptUnderOlderRulesAreRebuiltWhenMigrating() async throws {
+        try await PostgresTestDatabase.with { database in
+            try await Self.withStore(database: database) { store, _ in
+                _ = try await store.record([Sample.ping(1, region: "us-fake-1"), Sample.ping(2, region: "us-west-2")])
+                try await store.foldJournal()
+            }
+            for sql in [
+                "UPDATE daily_rollup SET scope = 'us-fake-1' WHERE scope = 'other'", "UPDATE window_delta SET scope = 'us-fake-1' WHERE scope = 'other'",
+                "DELETE FROM settings WHERE name = 'rollup_rules'",
+            ] {
+                _ = try await Self.query(database.url, sql, as: Int.self)
+            }
+            let regions = try await Self.withStore(database: database) { store, _ in
+                try await store.regions(from: nil, to: nil).regions.map(\.region)
+            }
+            #expect(regions == ["other", "us-west-2"])
+            #expect(try await Self.query(database.url, "SELECT value FROM settings WHERE name = 'rollup_rules'", as: String.self) == ["2"])
+        }
+    }
+
     @Test func theServerIsConfigured() throws {
         // In CI a missing USAGE_TEST_POSTGRES_URL fails here (and in every PostgreSQL case).
         _ = try PostgresTestServer.requireURL()

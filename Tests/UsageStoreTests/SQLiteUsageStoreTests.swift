@@ -8,6 +8,29 @@ import UsageTrackingCore
 import UsageStoreSQLite
 
 @Suite struct SQLiteUsageStoreTests {
+    /// A database whose rollups were kept under older rules (before codes outside the catalog
+    /// counted under `other`) is rebuilt from its rows when it opens, once.
+    @Test func rollupsKeptUnderOlderRulesAreRebuiltAtOpen() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        do {
+            let store = try SQLiteUsageStore(path: path, logger: Logger(label: "test"))
+            _ = try await store.record([Sample.ping(1, region: "us-fake-1"), Sample.ping(2, region: "us-west-2")])
+            try await store.foldJournal()
+        }
+        // What the previous release left: the made-up code as a scope of its own, no rules mark.
+        try await DatabaseQueue(path: path).write { db in
+            for table in ["daily_rollup", "window_delta"] {
+                try db.execute(sql: "UPDATE \(table) SET scope = 'us-fake-1' WHERE scope = 'other'")
+            }
+            try db.execute(sql: "DELETE FROM settings WHERE name = 'rollup_rules'")
+        }
+        let reopened = try SQLiteUsageStore(path: path, logger: Logger(label: "test"))
+        #expect(try await reopened.regions(from: nil, to: nil).regions.map(\.region) == ["other", "us-west-2"])
+        #expect(try await DatabaseQueue(path: path).read { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'rollup_rules'") } == "2")
+    }
+
     /// A driver on databases the caller opened (GRDB's `AppDatabase` way): the store works on them,
     /// and refuses a database opened without the driver's configuration.
     @Test func aStoreRunsOnInjectedDatabases() async throws {

@@ -15,6 +15,7 @@ import UsageTrackingCore
         ("eusc-de-east-1", .awsEUSC, false),
         ("us-west-9", .aws, false),  // well-formed, launched after the catalog: accepted, flagged
         ("af-north-12", .aws, false),
+        ("ap-abcdefghij-99", .aws, false),  // the longest shape: a 10-letter word, 2 digits
     ])
     func acceptsRegionCodes(_ raw: String, _ partition: Region.Partition, _ cataloged: Bool) throws {
         let region = try Region(validating: raw)
@@ -40,6 +41,12 @@ import UsageTrackingCore
         "eusc-de-1",
         "us-west-2-",
         "us-west-two",
+        // Longer than AWS's segments: a word of at most 10 letters, a number of at most 2 digits.
+        "us-" + String(repeating: "a", count: 890) + "-1",
+        "us-abcdefghijk-1",
+        "us-west-123",
+        "eusc-de-" + String(repeating: "e", count: 11) + "-1",
+        "us-gov-west-100",
     ])
     func refusesAnythingElse(_ raw: String) {
         #expect(throws: InvalidInput.self) { try Region(validating: raw) }
@@ -72,5 +79,22 @@ import UsageTrackingCore
         for code in Region.catalog {
             #expect(throws: Never.self) { try Region(validating: code) }
         }
+    }
+}
+
+@Suite struct RegionalScopeTests {
+    /// A report names today's regions; a code outside the catalog counts under `other`, so a
+    /// client inventing codes adds one scope, not one per code.
+    @Test func codesOutsideTheCatalogShareOneScope() {
+        #expect(RollupChanges.scope("us-west-2") == "us-west-2")
+        #expect(RollupChanges.scope("cn-northwest-1") == "cn-northwest-1")
+        #expect(RollupChanges.scope("us-west-9") == "other")
+        #expect(RollupChanges.scope("eusc-de-east-1") == "other")
+        #expect(RollupChanges.scope(nil) == "unknown")
+    }
+
+    @Test func aZoneNameIsBoundedToo() throws {
+        #expect(throws: InvalidInput.self) { try Region(zone: "us-west-2-" + String(repeating: "lax-", count: 20) + "1a") }
+        #expect(try Region(zone: "us-east-1-wl1-bos-wlz-1").code == "us-east-1")
     }
 }

@@ -44,9 +44,18 @@ public struct ReportParameters: Sendable {
         return day
     }
 
-    /// `region`, validated as an AWS region code.
+    /// `region`, one of today's regions (``Region/catalog``): the reports count a code outside it
+    /// under `other`, so there are no numbers of its own to give.
     public func region() throws(InvalidInput) -> Region? {
-        try value("region").map { text throws(InvalidInput) in try Region(validating: text) }
+        guard let text = value("region") else { return nil }
+        let region = try Region(validating: text)
+        guard region.isCataloged else {
+            throw InvalidInput(
+                code: "invalid_region",
+                detail: "\(InvalidInput.quoted(text)) is not one of the regions the reports name; pings naming it count under other in the regions report."
+            )
+        }
+        return region
     }
 
     /// A whole number as written plainly: `07` or `+7` is refused, not read as 7.

@@ -189,7 +189,7 @@ public final class RowStore<Driver: StoreDriver>: UsageStore {
     static var rebuildChunk: Int { 10_000 }
 
     /// Every rollup, from every row `rows` reads, a chunk of instances at a time.
-    static func rollupsRebuilt(from rows: some RowReading) async throws -> RollupChanges {
+    public static func rollupsRebuilt(from rows: some RowReading) async throws -> RollupChanges {
         var rebuild = RollupRebuild()
         var after = ""
         while true {

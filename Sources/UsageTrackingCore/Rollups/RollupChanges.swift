@@ -29,8 +29,18 @@ public struct RollupChanges: Sendable {
     /// The scope of all regions.
     public static let allScope = "*"
 
-    /// A row's regional scope: its region, or `unknown`.
-    public static func scope(_ region: String?) -> String { region ?? "unknown" }
+    /// The scope of the regions not in today's catalog (``Region/catalog``).
+    public static let otherScope = "other"
+
+    /// A row's regional scope: its region when it is one of today's regions, `other` for a code
+    /// that only has a region's shape (a region launched since, or made up), `unknown` for none.
+    /// Counting made-up codes under one scope keeps what one client can add to the reports to
+    /// one row per day, however many codes it invents; the rows keep the code, so a rebuild with
+    /// a newer catalog names a new region (``RollupContribution/rulesVersion``).
+    public static func scope(_ region: String?) -> String {
+        guard let region else { return "unknown" }
+        return Region.catalog.contains(region) ? region : otherScope
+    }
 
     /// Scope names by number, and numbers by name.
     private var scopes: [String] = []

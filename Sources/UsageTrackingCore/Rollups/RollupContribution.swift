@@ -18,6 +18,11 @@ public enum RollupContribution {
     /// Days beyond a changed range whose rows its contribution reads: the longest window.
     public static let margin = max(WindowActives.windows.max()!, DaysSeen.window)
 
+    /// The version of the rules that turn rows into rollup rows. A store whose rollups were kept
+    /// under an older version rebuilds them from its rows when it opens. 2: regions outside the
+    /// catalog count under `other` (``RollupChanges/scope(_:)``); 1: each code was its own scope.
+    public static let rulesVersion = 2
+
     /// The stored days whose rows a change within `range` needs.
     public static func context(of range: ClosedRange<Int>) -> ClosedRange<Int> {
         (range.lowerBound - margin)...(range.upperBound + margin)
