@@ -14,7 +14,7 @@ enum CollectorSettings {
     static let logLevel = Setting.logLevel(variable: "USAGE_LOG_LEVEL")
     static let pseudonymizeKeyFile = Setting.text(
         "pseudonymize-key-file", variable: "USAGE_PSEUDONYMIZE_KEY_FILE", valueName: "FILE", default: nil, defaultText: "off",
-        summary: "Store HMAC-SHA256(key, ID) instead of the ID, the key read from this file; a database refuses a different key."
+        summary: "Store HMAC-SHA256(key, ID) instead of the ID, the key read from this file: its bytes (a UTF-8 text file: its text without the whitespace around it), at least 128 bits for a new database (`openssl rand -hex 32 > FILE`), readable by the collector only; a database refuses a different key."
     )
     static let waitForDatabase = Setting.integer(
         "wait-for-database", variable: "USAGE_WAIT_FOR_DATABASE_SECONDS", valueName: "SECONDS", default: 0, in: 0...86_400,

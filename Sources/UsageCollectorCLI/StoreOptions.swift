@@ -91,6 +91,9 @@ struct StoreSettings: Equatable, Sendable {
     func open(logger: Logger) async throws -> any UsageStore {
         do {
             let pseudonymizer = try pseudonymizeKeyFile.map { try Pseudonymizer(keyFile: $0) }
+            for warning in pseudonymizer?.warnings ?? [] {
+                logger.warning("\(warning)")
+            }
             return try await StoreOpener.open(
                 database, pseudonymizer: pseudonymizer, foldInterval: .milliseconds(foldIntervalMilliseconds),
                 waitingUpTo: .seconds(waitForDatabaseSeconds), logger: logger

@@ -12,7 +12,7 @@ import UsageTrackingCore
 /// (``PostgresRows/rollupLockKey``), so folds, merges, erasures and purges run one at a time
 /// across collectors; a serialization failure or deadlock reported by the server is retried.
 ///
-/// Call ``migrate(pseudonymization:waitingUpTo:)`` before serving, and run ``services`` (the
+/// Call ``migrate(pseudonymizer:waitingUpTo:)`` before serving, and run ``services`` (the
 /// connection pool) for as long as it is used.
 public final class PostgresDriver: StoreDriver {
     /// Where the database is (its password is never shown).
@@ -28,7 +28,7 @@ public final class PostgresDriver: StoreDriver {
 
     public var foldBatch: Int { PostgresJournal.foldBatch }
 
-    /// Prepares the pool for the database at `url` (nothing connects until ``migrate(pseudonymization:waitingUpTo:)``
+    /// Prepares the pool for the database at `url` (nothing connects until ``migrate(pseudonymizer:waitingUpTo:)``
     /// or until ``services`` run); throws when the URL is not usable.
     public convenience init(url text: String, logger: Logger) throws {
         let url = try PostgresDatabaseURL(text)
@@ -59,7 +59,7 @@ public final class PostgresDriver: StoreDriver {
     // MARK: Migrations
 
     /// Connects once, applies the migrations this database lacks and records or checks how IDs
-    /// are stored (`pseudonymization`, ``Pseudonymizer/setting(for:)``), holding an advisory lock
+    /// are stored (``Pseudonymizer/check(stored:pseudonymizer:database:)``), holding an advisory lock
     /// so that collectors starting together migrate one at a time.
     ///
     /// Needs no running pool. Throws a ``StoreError`` that says what is wrong: an unreachable
@@ -69,7 +69,7 @@ public final class PostgresDriver: StoreDriver {
     /// also a refused password: the error is the same until the server answers) is tried again
     /// with a growing pause (1 s, 2 s, 4 s, then every 8 s) until that much time has passed;
     /// errors after connecting (a migration, a pseudonymisation key) end it at once.
-    public func migrate(pseudonymization wanted: String, waitingUpTo limit: Duration = .zero) async throws {
+    public func migrate(pseudonymizer: Pseudonymizer?, waitingUpTo limit: Duration = .zero) async throws {
         let connection: PostgresConnection
         let deadline = ContinuousClock.now + limit
         var pause = Duration.seconds(1)
@@ -90,8 +90,13 @@ public final class PostgresDriver: StoreDriver {
         do {
             try await PostgresMigrations.migrate(on: connection, logger: queryLogger, log: logger)
             let rows = PostgresRows(connection: connection, logger: queryLogger)
-            let stored = try await rows.claimSetting("pseudonymization", wanted)
-            try Pseudonymizer.check(stored: stored, wanted: wanted, database: "\(url)")
+            let stored = try await rows.rows(String.self, "SELECT value FROM settings WHERE name = 'pseudonymization'").first
+            try Pseudonymizer.check(stored: stored, pseudonymizer: pseudonymizer, database: "\(url)")
+            if stored == nil {
+                // Another collector may have claimed it meanwhile: whatever is stored is checked.
+                let claimed = try await rows.claimSetting("pseudonymization", Pseudonymizer.setting(for: pseudonymizer))
+                try Pseudonymizer.check(stored: claimed, pseudonymizer: pseudonymizer, database: "\(url)")
+            }
             try await rebuildRollupsUnderOlderRules(on: connection)
             try await rows.execute("SELECT pg_advisory_unlock(\(PostgresMigrations.advisoryLockKey))")
         } catch {

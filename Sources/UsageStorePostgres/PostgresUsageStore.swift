@@ -23,8 +23,8 @@ extension RowStore where Driver == PostgresDriver {
     public var url: PostgresDatabaseURL { driver.url }
 
     /// Applies the migrations the database lacks and checks the pseudonymisation key
-    /// (``PostgresDriver/migrate(pseudonymization:waitingUpTo:)``).
+    /// (``PostgresDriver/migrate(pseudonymizer:waitingUpTo:)``).
     public func migrate(waitingUpTo limit: Duration = .zero) async throws {
-        try await driver.migrate(pseudonymization: Pseudonymizer.setting(for: pseudonymizer), waitingUpTo: limit)
+        try await driver.migrate(pseudonymizer: pseudonymizer, waitingUpTo: limit)
     }
 }

@@ -110,16 +110,15 @@ public final class SQLiteDriver: StoreDriver {
     }
 
     /// Records, on first use, how instance IDs are stored (``Pseudonymizer/setting(for:)``) and
-    /// refuses to go on with another setting.
-    func checkPseudonymization(_ wanted: String) throws {
-        let stored: String = try main.write { db in
-            if let value = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'pseudonymization'") {
-                return value
+    /// refuses to go on with another setting, or a weak key for a new database.
+    func checkPseudonymization(_ pseudonymizer: Pseudonymizer?) throws {
+        try main.write { db in
+            let stored = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'pseudonymization'")
+            try Pseudonymizer.check(stored: stored, pseudonymizer: pseudonymizer, database: self.path)
+            if stored == nil {
+                try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('pseudonymization', ?)", arguments: [Pseudonymizer.setting(for: pseudonymizer)])
             }
-            try db.execute(sql: "INSERT INTO settings (name, value) VALUES ('pseudonymization', ?)", arguments: [wanted])
-            return wanted
         }
-        try Pseudonymizer.check(stored: stored, wanted: wanted, database: path)
     }
 
     /// What a kill may have left: a bulk load's indexes dropped, the rollups of a previous

@@ -13,7 +13,7 @@ extension RowStore where Driver == SQLiteDriver {
     /// `foldInterval` is the time between folds of the ping journal by ``services``.
     public convenience init(path: String, pseudonymizer: Pseudonymizer? = nil, foldInterval: Duration = .milliseconds(250), logger: Logger) throws {
         let driver = try SQLiteDriver(path: path, logger: logger)
-        try driver.checkPseudonymization(Pseudonymizer.setting(for: pseudonymizer))
+        try driver.checkPseudonymization(pseudonymizer)
         try driver.recover()
         self.init(driver: driver, pseudonymizer: pseudonymizer, foldInterval: foldInterval, logger: logger)
     }
