@@ -27,6 +27,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // What was accepted is well formed.
     require(InstanceID.isValid(payload.instanceID.rawValue.utf8), "an accepted instance ID does not validate")
     require((try? Region(validating: payload.region.code)) == payload.region, "an accepted region does not validate")
+    // A second reader agrees on what an accepted body says (the strict reader accepts less,
+    // never something else).
+    let other = try? JSONDecoder().decode([String: String].self, from: body)
+    require(other == ["instance_id": payload.instanceID.rawValue, "region": payload.region.code], "JSONDecoder reads the accepted body differently: \(String(describing: other))")
     // The agent's exact body, and the Codable encoding, decode to the same payload.
     let canonical = try? PingPayload.decode(Data(payload.jsonBody.utf8))
     require(canonical == payload, "jsonBody does not decode to the same payload")

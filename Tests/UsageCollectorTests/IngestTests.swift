@@ -137,7 +137,7 @@ import UsageTrackingCore
     @Test func madeUpRegionsCountTogetherUnderOther() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        try await LiveCollector.run(databasePath: directory.path("usage.sqlite")) { collector in
+        try await LiveCollector.run(databasePath: directory.path("usage.sqlite"), configure: { $0.rateLimit = 0 }) { collector in
             for n in 0..<40 {
                 let id = "i-" + String(repeating: "0", count: 15) + String(format: "%02x", n)
                 let reply = try await collector.post("/v1/pings", #"{"instance_id":"\#(id)","region":"us-fake\#(String(UnicodeScalar(UInt8(97 + n % 26))))-\#(n % 90)"}"#)
