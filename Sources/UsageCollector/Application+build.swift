@@ -20,11 +20,19 @@ public func buildApplication<Store: UsageStore>(
     if let retentionDays = configuration.retentionDays {
         services.append(RetentionService(store: store, retentionDays: retentionDays, clock: configuration.clock, logger: configuration.logger))
     }
+    if configuration.metricsPort != nil {
+        services.append(buildOperationsApplication(configuration: configuration, store: store))
+    }
     let requestTimeout = TimeAmount.seconds(configuration.requestTimeoutSeconds)
+    let clients = configuration.trustProxy ? nil : configuration.maximumConnectionsPerClient.map(ClientConnections.init(maximumPerClient:))
+    let (maximumRequests, maximumAge) = (configuration.maximumRequestsPerConnection, TimeAmount.seconds(configuration.maximumConnectionAgeSeconds))
     return Application(
         router: router,
         server: .http1(configuration: .init(
-            additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout)],
+            additionalChannelHandlers: [
+                RequestDeadlineHandler(timeout: requestTimeout),
+                ConnectionLimitHandler(clients: clients, maximumRequests: maximumRequests, maximumAge: maximumAge),
+            ],
             idleTimeout: .seconds(max(60, configuration.requestTimeoutSeconds * 6))
         )),
         configuration: .init(
@@ -37,6 +45,30 @@ public func buildApplication<Store: UsageStore>(
             let port = channel.localAddress?.port ?? configuration.port
             configuration.logger.info("listening", metadata: ["server.address": "\(configuration.host)", "server.port": "\(port)"])
             await configuration.onServerRunning(port)
+        },
+        logger: configuration.logger
+    )
+}
+
+/// The operations listener (``CollectorConfiguration/metricsPort``): `/metrics`, `/healthz` and
+/// `/readyz` without a token or limits, for Prometheus and the kubelet, on an address the public
+/// one does not expose.
+func buildOperationsApplication<Store: UsageStore>(configuration: CollectorConfiguration, store: Store) -> some ApplicationProtocol {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorBodyMiddleware())
+    router.addRoutes(HealthController(store: store).endpoints)
+    router.addRoutes(OperationsController(metricsText: configuration.metricsText).metrics)
+    return Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(configuration.metricsHost, port: configuration.metricsPort ?? 0),
+            serverName: "usage-collector-operations",
+            availableConnectionsDelegate: .maximum(64, logger: configuration.logger)
+        ),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.metricsPort ?? 0
+            configuration.logger.info("operations listener", metadata: ["server.address": "\(configuration.metricsHost)", "server.port": "\(port)"])
+            await configuration.onOperationsServerRunning(port)
         },
         logger: configuration.logger
     )
@@ -59,8 +91,17 @@ public func buildRouter<Store: UsageStore>(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorBodyMiddleware())
     router.add(middleware: HeaderLimitMiddleware(limit: configuration.maximumHeaderBytes))
+    if configuration.rateLimit > 0 {
+        // Every route: the health checks too (the kubelet's probes belong on the operations listener).
+        let factor = Double(CollectorConfiguration.readRateFactor)
+        router.add(middleware: RateLimitMiddleware(
+            limiter: RateLimiter(rate: configuration.rateLimit * factor, burst: configuration.rateBurst * CollectorConfiguration.readRateFactor),
+            trustProxy: configuration.trustProxy, metrics: metrics
+        ))
+    }
     router.addRoutes(HealthController(store: store).endpoints)
-    router.addRoutes(OperationsController(metricsText: configuration.metricsText).endpoints)
+    let operations = OperationsController(metricsText: configuration.metricsText)
+    router.addRoutes(operations.document)
     let ingest = router.group()
     if configuration.rateLimit > 0 {
         ingest.add(middleware: RateLimitMiddleware(
@@ -71,10 +112,17 @@ public func buildRouter<Store: UsageStore>(
     ingest.addRoutes(IngestController(committer: committer, clock: configuration.clock, metrics: metrics).endpoints)
     // The read side: the admin token when one is set; without one, reports are open only on a
     // loopback bind or with --public-reports, and what is held about one instance only on loopback.
-    let reports = router.group().add(middleware: AdminAuthMiddleware(token: configuration.adminToken, allowsAnonymous: true))
+    let reports = router.group().add(middleware: AdminAuthMiddleware(
+        token: configuration.adminToken, anonymous: configuration.publicReports ? .anyone : .loopbackOnly
+    ))
     reports.addRoutes(ReportsController(store: store, minimumCount: configuration.minimumCount).endpoints, atPath: "/v1/reports")
     reports.addRoutes(DashboardController(store: store, minimumCount: configuration.minimumCount).endpoints)
-    let instances = router.group().add(middleware: AdminAuthMiddleware(token: configuration.adminToken, allowsAnonymous: configuration.isLoopback))
-    instances.addRoutes(InstancesController(store: store).endpoints, atPath: "/v1/instances")
+    // What one instance holds, and the metrics (today's counts, unsuppressed), stay closed to
+    // anonymous clients off this machine, even with --public-reports.
+    let closed = router.group().add(middleware: AdminAuthMiddleware(
+        token: configuration.adminToken, anonymous: configuration.isLoopback ? .loopbackOnly : .refused
+    ))
+    closed.addRoutes(InstancesController(store: store).endpoints, atPath: "/v1/instances")
+    closed.addRoutes(operations.metrics)
     return router
 }

@@ -9,6 +9,8 @@ public struct CollectorConfiguration: Sendable {
     public var logger: Logger
     /// Called with the bound port once the server listens (useful with port 0).
     public var onServerRunning: @Sendable (Int) async -> Void = { _ in }
+    /// Called with the operations listener's bound port once it listens.
+    public var onOperationsServerRunning: @Sendable (Int) async -> Void = { _ in }
     /// The bearer token the read side requires; `nil` serves it without one (loopback only,
     /// unless `publicReports`).
     public var adminToken: String?
@@ -18,14 +20,30 @@ public struct CollectorConfiguration: Sendable {
     public var minimumCount: Int?
     /// Purge per-day rows older than this many days, once a day.
     public var retentionDays: Int?
-    /// Ingest requests per second per client address; 0 turns rate limiting off.
+    /// Ingest requests per second per client address; 0 turns rate limiting off. Every other
+    /// route of the main listener has ``readRateFactor`` times this rate and burst.
     public var rateLimit: Double = 10
+    /// How much more often a client may call the routes other than ingest (reports, the dashboard,
+    /// health checks on the main listener).
+    public static let readRateFactor = 10
     /// Requests a client may send at once before the rate applies.
     public var rateBurst = 20
     /// Take the client address from X-Forwarded-For (set only behind a trusted proxy).
     public var trustProxy = false
     /// The most connections served at once; more wait in the listen backlog.
     public var maximumConnections = 2048
+    /// The most connections one client (an IPv4 address, an IPv6 /64) holds at once; more are
+    /// closed as they open. `nil`: no bound. Not applied with `trustProxy`, where every
+    /// connection comes from the proxy.
+    public var maximumConnectionsPerClient: Int? = 64
+    /// Responses one connection carries before it is closed after the last one.
+    public var maximumRequestsPerConnection = 10_000
+    /// Seconds after which a connection is closed after its next response.
+    public var maximumConnectionAgeSeconds: Int64 = 300
+    /// The operations listener (`/metrics`, `/healthz`, `/readyz`, no token and no limits, for
+    /// Prometheus and the kubelet): `nil` serves none. Its address defaults to loopback.
+    public var metricsPort: Int?
+    public var metricsHost = "127.0.0.1"
     /// The most pings waiting for a commit at once; more get 429 `overloaded` with `Retry-After`.
     public var maximumQueuedPings = 1024
     /// Seconds a client has to send a whole request (headers and body).

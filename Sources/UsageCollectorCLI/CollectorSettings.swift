@@ -55,7 +55,7 @@ enum CollectorSettings {
     )
     static let rateLimit = Setting<Double>(
         flag: "rate-limit", variable: "USAGE_RATE_LIMIT", valueName: "N", default: 10, defaultText: "`10`",
-        summary: "Ingest requests per second per client address (token bucket); 0 turns it off.",
+        summary: "Ingest requests per second per client (token bucket); every other route of the main port takes 10 times this; 0 turns both off.",
         expectation: "a number of requests per second, 0 or more", accepts: { $0 >= 0 && $0.isFinite }
     )
     static let rateBurst = Setting.integer(
@@ -69,6 +69,18 @@ enum CollectorSettings {
     static let maxConnections = Setting.integer(
         "max-connections", variable: "USAGE_MAX_CONNECTIONS", default: 2048, defaultText: "`2048`", in: 1...1_000_000,
         summary: "Connections served at once; more wait in the listen backlog."
+    )
+    static let maxConnectionsPerClient = Setting.integer(
+        "max-connections-per-client", variable: "USAGE_MAX_CONNECTIONS_PER_CLIENT", default: 64, defaultText: "`64`", in: 0...1_000_000,
+        summary: "Connections one client (an IPv4 address, an IPv6 /64) holds at once; more are closed as they open; 0 turns it off (it is off with `--trust-proxy`)."
+    )
+    static let metricsHost = Setting.text(
+        "metrics-host", variable: "USAGE_METRICS_HOST", valueName: "ADDRESS", default: "127.0.0.1", defaultText: "`127.0.0.1`",
+        summary: "Address of the operations listener (`/metrics`, `/healthz`, `/readyz`, no token, no limits): for Prometheus and the kubelet, not the internet."
+    )
+    static let metricsPort = Setting.integer(
+        "metrics-port", variable: "USAGE_METRICS_PORT", default: nil, defaultText: "off", in: 0...65535,
+        summary: "Port of the operations listener; without it `/metrics` is served only on the main port, behind the read side's token."
     )
     static let maxQueuedPings = Setting.integer(
         "max-queued-pings", variable: "USAGE_MAX_QUEUED_PINGS", default: 1024, defaultText: "`1024`", in: 1...10_000_000,
@@ -85,6 +97,6 @@ enum CollectorSettings {
     /// `serve`'s own settings, in the README's order.
     static let serveSettings: [any SettingDescription] = [
         host, port, adminTokenFile, adminToken, publicReports, minCount, retentionDays, rateLimit, rateBurst, trustProxy,
-        maxConnections, maxQueuedPings, requestTimeout, foldInterval,
+        maxConnections, maxConnectionsPerClient, maxQueuedPings, requestTimeout, metricsHost, metricsPort, foldInterval,
     ]
 }

@@ -39,6 +39,15 @@ struct Serve: AsyncParsableCommand {
     @Option(name: CollectorSettings.maxConnections.name, help: CollectorSettings.maxConnections.help)
     var maxConnections: Int?
 
+    @Option(name: CollectorSettings.maxConnectionsPerClient.name, help: CollectorSettings.maxConnectionsPerClient.help)
+    var maxConnectionsPerClient: Int?
+
+    @Option(name: CollectorSettings.metricsHost.name, help: CollectorSettings.metricsHost.help)
+    var metricsHost: String?
+
+    @Option(name: CollectorSettings.metricsPort.name, help: CollectorSettings.metricsPort.help)
+    var metricsPort: Int?
+
     @Option(name: CollectorSettings.maxQueuedPings.name, help: CollectorSettings.maxQueuedPings.help)
     var maxQueuedPings: Int?
 
@@ -64,6 +73,10 @@ struct Serve: AsyncParsableCommand {
         configuration.rateBurst = try S.rateBurst.value(rateBurst, in: environment)
         configuration.trustProxy = try S.trustProxy.value(flagGiven: trustProxy, in: environment)
         configuration.maximumConnections = try S.maxConnections.value(maxConnections, in: environment)
+        let perClient = try S.maxConnectionsPerClient.value(maxConnectionsPerClient, in: environment)
+        configuration.maximumConnectionsPerClient = perClient == 0 ? nil : perClient
+        configuration.metricsHost = try S.metricsHost.value(metricsHost, in: environment)
+        configuration.metricsPort = try S.metricsPort.resolve(metricsPort, in: environment)
         configuration.maximumQueuedPings = try S.maxQueuedPings.value(maxQueuedPings, in: environment)
         configuration.requestTimeoutSeconds = Int64(try S.requestTimeout.value(requestTimeout, in: environment))
         try configuration.validate()

@@ -4,7 +4,9 @@ import Hummingbird
 struct OperationsController {
     let metricsText: (@Sendable () -> String)?
 
-    var endpoints: RouteCollection<AppRequestContext> {
+    /// `GET /metrics`: today's ping counts and per-route counts, so not for strangers
+    /// (``buildRouter(configuration:store:committer:)`` puts it behind the read side's token).
+    var metrics: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.get("metrics") { _, _ in
             guard let metricsText else {
@@ -15,6 +17,12 @@ struct OperationsController {
                 body: .init(byteBuffer: ByteBuffer(string: metricsText()))
             )
         }
+        return routes
+    }
+
+    /// `GET /openapi.yaml`, public.
+    var document: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
         routes.get("openapi.yaml") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
