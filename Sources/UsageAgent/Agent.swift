@@ -52,6 +52,9 @@ public struct Agent {
             logger.error("bad configuration", metadata: ["error": "\(error.description)"])
             return .badConfiguration(error.description)
         }
+        if configuration.collectorUserInfoRemoved {
+            logger.notice("the collector URL's user-info is not sent (the agent sends no credentials) and is left out of the logs")
+        }
 
         let jitter = configuration.dryRun || configuration.jitterSeconds == 0
             ? TimeAmount.zero : .milliseconds(Int64.random(in: 0...(Int64(configuration.jitterSeconds) * 1000)))
