@@ -92,7 +92,7 @@ public struct Agent {
         }
         let target = request.schemeAndHost
         let client = EndpointClient(tls: collectorTLS, proxy: configuration.proxy.server(scheme: target.scheme, host: target.host),
-            connectTimeout: .seconds(3), readTimeout: .seconds(10))
+            connectTimeout: .seconds(3), readTimeout: .seconds(10), verifyingHost: target.scheme == "https" ? target.host : nil)
         let sender = PingSender(client: client, deadline: deadline, logger: logger, anyAnswerCounts: configuration.pingProtocol == .s3 && configuration.collectorURL == nil)
         logger.info("sending", metadata: Self.metadata(of: request))
         let outcome = await sender.send(request)
