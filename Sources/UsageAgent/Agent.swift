@@ -52,6 +52,9 @@ public struct Agent {
             logger.error("bad configuration", metadata: ["error": "\(error.description)"])
             return .badConfiguration(error.description)
         }
+        if configuration.collectorUserInfoRemoved {
+            logger.notice("the collector URL's user-info is not sent (the agent sends no credentials) and is left out of the logs")
+        }
 
         let jitter = configuration.dryRun || configuration.jitterSeconds == 0
             ? TimeAmount.zero : .milliseconds(Int64.random(in: 0...(Int64(configuration.jitterSeconds) * 1000)))
@@ -89,7 +92,7 @@ public struct Agent {
         }
         let target = request.schemeAndHost
         let client = EndpointClient(tls: collectorTLS, proxy: configuration.proxy.server(scheme: target.scheme, host: target.host),
-            connectTimeout: .seconds(3), readTimeout: .seconds(10))
+            connectTimeout: .seconds(3), readTimeout: .seconds(10), verifyingHost: target.scheme == "https" ? target.host : nil)
         let sender = PingSender(client: client, deadline: deadline, logger: logger, anyAnswerCounts: configuration.pingProtocol == .s3 && configuration.collectorURL == nil)
         logger.info("sending", metadata: Self.metadata(of: request))
         let outcome = await sender.send(request)

@@ -22,7 +22,10 @@ public struct AgentConfiguration: Sendable {
         case oldest
     }
 
+    /// The collector's base URL, without the user-info it was given with (see `CollectorURL`).
     public var collectorURL: String?
+    /// The collector URL was given with user-info (`user:password@`), which was dropped.
+    public var collectorUserInfoRemoved = false
     public var pingProtocol: PingProtocol = .json
     /// The most seconds of random delay before sending; 0 sends at once.
     public var jitterSeconds: Int = 300
@@ -98,10 +101,13 @@ extension AgentConfiguration {
         var configuration = AgentConfiguration()
 
         configuration.collectorURL = try S.collector.resolve(flags.collector, in: environment)
-        if let url = configuration.collectorURL {
-            guard url.hasPrefix("https://") || url.hasPrefix("http://"), url.split(separator: "/").count >= 2 else {
-                throw AgentConfigurationError("the collector URL must start with https:// or http://; got \(InvalidInput.quoted(url))")
+        if let given = configuration.collectorURL {
+            guard given.hasPrefix("https://") || given.hasPrefix("http://"), given.split(separator: "/").count >= 2 else {
+                throw AgentConfigurationError("the collector URL must start with https:// or http://; got \(CollectorURL.quotedForMessage(given))")
             }
+            // Never sent (see `CollectorURL`), so never kept: no log line or printed request has it.
+            let (url, removed) = CollectorURL.removingUserInfo(given)
+            configuration.collectorUserInfoRemoved = removed
             configuration.collectorURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
         configuration.pingProtocol = try S.pingProtocol.value(flags.pingProtocol, in: environment)

@@ -18,7 +18,12 @@ final class EndpointClient: Sendable {
     /// The most a connection may take: an attempt that ran longer had its request on the wire.
     let connectTimeout: TimeAmount
 
-    init(tls: TLSConfiguration? = nil, proxy: ProxySettings.Server? = nil, connectTimeout: TimeAmount = .seconds(1), readTimeout: TimeAmount = .seconds(2)) {
+    /// `verifyingHost`: the host name of the https:// URLs this client is for, whose certificate
+    /// must name it (`CertificateNameCheck`); `nil` for plain http.
+    init(
+        tls: TLSConfiguration? = nil, proxy: ProxySettings.Server? = nil, connectTimeout: TimeAmount = .seconds(1), readTimeout: TimeAmount = .seconds(2),
+        verifyingHost: String? = nil
+    ) {
         self.connectTimeout = connectTimeout
         var configuration = HTTPClient.Configuration()
         configuration.tlsConfiguration = tls ?? .makeClientConfiguration()
@@ -26,6 +31,7 @@ final class EndpointClient: Sendable {
         configuration.timeout = .init(connect: connectTimeout, read: readTimeout)
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .disabled
+        if let verifyingHost { CertificateNameCheck.install(for: verifyingHost, in: &configuration) }
         if let proxy {
             let authorization = proxy.credentials.map { credentials -> HTTPClient.Authorization in
                 let parts = credentials.split(separator: ":", maxSplits: 1)

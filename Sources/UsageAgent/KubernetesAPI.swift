@@ -26,7 +26,8 @@ struct KubernetesAPI {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .file(directory + "/ca.crt")
         // TLS to the API server: a little more time to connect than the metadata service gets.
-        return .success(KubernetesAPI(url: url, token: token, client: EndpointClient(tls: tls, connectTimeout: .seconds(2))))
+        let host = CollectorURL.schemeAndHost(url).host
+        return .success(KubernetesAPI(url: url, token: token, client: EndpointClient(tls: tls, connectTimeout: .seconds(2), verifyingHost: host)))
     }
 
     /// `GET path` (with its query), with an answer of at most `maximumBytes`.

@@ -36,15 +36,7 @@ public struct PingRequest: Sendable, Hashable {
 
     /// `scheme`, `host` of the URL, for proxy decisions.
     var schemeAndHost: (scheme: String, host: String) {
-        let scheme = url.hasPrefix("https://") ? "https" : "http"
-        var rest = url.dropFirst(scheme.count + 3)
-        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
-        if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
-        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
-            return (scheme, String(rest[rest.index(after: rest.startIndex)..<close]))
-        }
-        if let colon = rest.lastIndex(of: ":") { rest = rest[..<colon] }
-        return (scheme, String(rest))
+        CollectorURL.schemeAndHost(url)
     }
 
     /// The request as text: request line, headers, a blank line and the body.

@@ -11,6 +11,12 @@ public struct CSVImporter {
         /// The first few rejected lines: number and reason.
         public var firstRejections: [String] = []
         public var merge = MergeCounts()
+
+        /// Counts a rejected line in, and keeps why when it is one of the first few.
+        mutating func reject(line: Int, _ reason: String) {
+            rejected += 1
+            if firstRejections.count < 5 { firstRejections.append("line \(line): \(reason)") }
+        }
     }
 
     /// Merges a batch into the store (`UsageStore.merge`, or the merge of a bulk load).
@@ -28,26 +34,31 @@ public struct CSVImporter {
         summary.merge = summary.merge + (try await aggregates.flush(transactionSize: 50_000, to: merge))
     }
 
+    /// Imports the CSV file at `path`, which must be a regular file (a device or a named pipe is
+    /// an `ImportError` naming it); a line longer than `LineReader.maximumLineLength` is rejected.
     public func importFile(_ path: String) async throws -> Tally {
         let reader = try LineReader(path: path)
         var summary = Tally()
         var aggregates = DayAggregator()
-        guard let header = reader.nextLine(), String(decoding: header, as: UTF8.self) == PingCSV.header else {
+        guard case .text(let header) = try reader.nextLine(), String(decoding: header, as: UTF8.self) == PingCSV.header else {
             throw ImportError("\(path) does not start with the header \(PingCSV.header)")
         }
         var lineNumber = 1
-        while let line = reader.nextLine() {
+        while let next = try reader.nextLine() {
             lineNumber += 1
-            if line.isEmpty { continue }
-            summary.lines += 1
-            do {
-                let ping = try PingCSV.ping(String(decoding: line, as: UTF8.self))
-                summary.pings += 1
-                aggregates.add(ping)
-            } catch {
-                summary.rejected += 1
-                if summary.firstRejections.count < 5 {
-                    summary.firstRejections.append("line \(lineNumber): \(error.detail)")
+            switch next {
+            case .tooLong(let length):
+                summary.lines += 1
+                summary.reject(line: lineNumber, "longer than \(LineReader.maximumLineLength >> 10) KiB (\(length) bytes); skipped")
+            case .text(let line):
+                if line.isEmpty { continue }
+                summary.lines += 1
+                do {
+                    let ping = try PingCSV.ping(String(decoding: line, as: UTF8.self))
+                    summary.pings += 1
+                    aggregates.add(ping)
+                } catch {
+                    summary.reject(line: lineNumber, error.detail)
                 }
             }
             // Merged as soon as a batch is full: memory stays bounded however large the file.

@@ -1,4 +1,3 @@
-import CompressNIO
 import Foundation
 import NIOCore
 import UsageStore
@@ -8,7 +7,12 @@ import UsageTrackingCore
 ///
 /// Reads files, folders (recursively) and `.gz` files as streams, a chunk at a time; keeps from
 /// each record only the ping's time, instance ID and region; merges pings per (instance, UTC day)
-/// in large transactions, idempotently. Malformed lines are counted, never fatal.
+/// in large transactions, idempotently. Malformed lines are counted, never fatal, and so is a line
+/// longer than `LineReader.maximumLineLength`, which is never held whole.
+///
+/// Only regular files are read: a path given that is anything else (a device, a named pipe) is an
+/// `ImportError` naming it, before anything is read; in a folder, such a file, and a symbolic link
+/// whose target is outside the folder, is skipped and listed in the summary.
 public struct S3LogImporter {
     public struct Tally: Sendable, Hashable {
         public var files = 0
@@ -19,6 +23,10 @@ public struct S3LogImporter {
         public var malformed = 0
         /// `file:line` of the first malformed lines.
         public var firstMalformed: [String] = []
+        /// Files of the folders given that were not read, each with why: `path: reason`.
+        public var skippedFiles: [String] = []
+        /// `.gz` files that end before their compressed data does, each with what was read of it.
+        public var truncated: [String] = []
         public var merge = MergeCounts()
         /// (instance, day) aggregates handed to the store, batch by batch (a row whose records
         /// fall in two batches counts in each).
@@ -45,6 +53,12 @@ public struct S3LogImporter {
             ]
             for reason in skipped.keys.sorted() {
                 lines.append("skipped, \(reason): \(skipped[reason]!)")
+            }
+            for file in skippedFiles {
+                lines.append("skipped file:      \(file)")
+            }
+            for file in truncated {
+                lines.append("truncated file:    \(file)")
             }
             lines.append("malformed lines:   \(malformed)" + (firstMalformed.isEmpty ? "" : " (first: \(firstMalformed.joined(separator: ", ")))"))
             return lines.joined(separator: "\n") + "\n"
@@ -98,9 +112,12 @@ public struct S3LogImporter {
         }
         // Two buffers take turns: one being parsed, one being filled.
         var buffers = [ByteBufferAllocator().buffer(capacity: blockSize), ByteBufferAllocator().buffer(capacity: blockSize)]
-        for path in try Self.files(paths) {
+        let (sources, skippedFiles) = try Self.files(paths)
+        summary.skippedFiles = skippedFiles
+        for source in sources {
+            guard let file = try Self.open(source, skipped: &summary.skippedFiles) else { continue }
             summary.files += 1
-            let file = try LogFile(path: path)
+            let path = source.path
             let parser = try S3LogBlockParser(name: (path as NSString).lastPathComponent, gzipped: path.hasSuffix(".gz"))
             try await withThrowingTaskGroup(of: (S3LogBlockParser.Block, ByteBuffer).self) { group in
                 /// Reads the next block into a free buffer; `nil` (the buffer put back) at the end.
@@ -139,32 +156,106 @@ public struct S3LogImporter {
         return summary
     }
 
-    /// Files to read, in a stable order: folders are walked recursively, hidden files skipped.
-    static func files(_ paths: [String]) throws(ImportError) -> [String] {
-        var result: [String] = []
-        let manager = FileManager.default
+    /// Opens `source`; a file of a folder that cannot be opened as a regular file (replaced by a
+    /// pipe since the folder was read, say) is added to `skipped` instead, and `nil` returned.
+    static func open(_ source: Source, skipped: inout [String]) throws(ImportError) -> LogFile? {
+        do {
+            return try LogFile(path: source.openPath, followLink: source.given)
+        } catch {
+            if source.given { throw error }
+            skipped.append("\(source.path): \(error.description)")
+            return nil
+        }
+    }
+
+    /// A file to read: the path it is known by, and the path to open (a link's target, resolved).
+    struct Source: Equatable {
+        let path: String
+        let openPath: String
+        /// Named on the command line (a link there is followed) rather than found in a folder.
+        let given: Bool
+    }
+
+    /// Files to read, in a stable order, and the files of the folders skipped, with why.
+    ///
+    /// A path given must be a regular file (a link to one is followed) or a folder, else this
+    /// throws, naming it. Folders are walked recursively, hidden files skipped; of what they hold,
+    /// only regular files are read, and symbolic links to a regular file inside the folder given;
+    /// a named pipe, a device, a socket, a link out of the folder (or to a folder) is listed in
+    /// `skipped` and never opened. Nothing here opens a file, so nothing here can block.
+    static func files(_ paths: [String]) throws(ImportError) -> (files: [Source], skipped: [String]) {
+        var result: [Source] = []
+        var skipped: [String] = []
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw ImportError("\(path) does not exist")
-            }
-            if isDirectory.boolValue {
-                guard let walker = manager.enumerator(atPath: path) else { throw ImportError("cannot read the folder \(path)") }
-                var found: [String] = []
-                while let relative = walker.nextObject() as? String {
-                    let full = (path as NSString).appendingPathComponent(relative)
-                    var isFolder: ObjCBool = false
-                    if !(relative as NSString).lastPathComponent.hasPrefix("."),
-                       manager.fileExists(atPath: full, isDirectory: &isFolder), !isFolder.boolValue {
-                        found.append(full)
-                    }
+            guard let kind = RegularFile.kind(of: path, followLink: true) else {
+                let failure = errno
+                if RegularFile.kind(of: path, followLink: false) == .symbolicLink {
+                    throw ImportError("\(path) is a broken symbolic link")
                 }
-                result += found.sorted()
-            } else {
-                result.append(path)
+                throw failure == ENOENT ? ImportError("\(path) does not exist") : ImportError("cannot read \(path): \(String(cString: strerror(failure)))")
+            }
+            switch kind {
+            case .regular:
+                result.append(Source(path: path, openPath: path, given: true))
+            case .folder:
+                guard let root = realPath(path) else { throw ImportError("cannot read the folder \(path)") }
+                var found: [Source] = []
+                var notRead: [String] = []
+                try walk(path, root: root, given: path, found: &found, skipped: &notRead)
+                result += found.sorted { $0.path < $1.path }
+                skipped += notRead.sorted()
+            default:
+                throw ImportError("\(path) is not a regular file or a folder: it is \(kind.description)")
             }
         }
-        return result
+        return (result, skipped)
+    }
+
+    /// Adds the files of `folder` (inside the folder `given`, whose real path is `root`) to `found`.
+    private static func walk(_ folder: String, root: String, given: String, found: inout [Source], skipped: inout [String]) throws(ImportError) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            throw ImportError("cannot read the folder \(folder)")
+        }
+        for name in names {
+            let full = (folder as NSString).appendingPathComponent(name)
+            guard let kind = RegularFile.kind(of: full, followLink: false) else { continue }  // gone meanwhile
+            if kind == .folder {
+                try walk(full, root: root, given: given, found: &found, skipped: &skipped)
+                continue
+            }
+            if name.hasPrefix(".") { continue }
+            switch kind {
+            case .regular:
+                found.append(Source(path: full, openPath: full, given: false))
+            case .symbolicLink:
+                guard let target = realPath(full) else {
+                    skipped.append("\(full): a broken symbolic link")
+                    continue
+                }
+                guard target.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+                    skipped.append("\(full): a symbolic link to \(target), outside \(given)")
+                    continue
+                }
+                let targetKind = RegularFile.kind(of: target, followLink: false) ?? .unknown
+                if targetKind == .regular {
+                    found.append(Source(path: full, openPath: target, given: false))
+                } else {
+                    skipped.append("\(full): a symbolic link to \(targetKind.description), not a regular file")
+                }
+            default:
+                skipped.append("\(full): \(kind.description), not a regular file")
+            }
+        }
+    }
+
+    /// `path` with every symbolic link resolved, or `nil` when it cannot be (a broken link).
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 }
 
@@ -185,35 +276,30 @@ extension S3LogImporter.Tally {
             malformed += 1
             firstMalformed.append(failure)
         }
+        if let cut = block.truncated {
+            truncated.append(cut)
+        }
     }
 }
 
-/// A log file read a block at a time.
+/// A log file read a block at a time: a regular file only (`RegularFile`).
 final class LogFile {
-    private let file: UnsafeMutablePointer<FILE>
-    private let path: String
+    private let file: RegularFile
 
-    init(path: String) throws(ImportError) {
-        guard let file = fopen(path, "rb") else {
-            throw ImportError("cannot open \(path): \(String(cString: strerror(errno)))")
-        }
-        self.file = file
-        self.path = path
-    }
-
-    deinit {
-        fclose(file)
+    init(path: String, followLink: Bool) throws(ImportError) {
+        file = try RegularFile(path: path, followLink: followLink)
     }
 
     /// Replaces the buffer's bytes with the file's next `count` (fewer at its end); how many.
     func read(into buffer: inout ByteBuffer, count: Int) throws(ImportError) -> Int {
         buffer.clear()
+        var failure: ImportError?
         let read = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { bytes in
-            fread(bytes.baseAddress, 1, min(bytes.count, count), file)
+            let (filled, error) = file.fill(UnsafeMutableRawBufferPointer(rebasing: bytes[..<min(bytes.count, count)]))
+            failure = error
+            return filled
         }
-        if read == 0 && ferror(file) != 0 {
-            throw ImportError("cannot read \(path): \(String(cString: strerror(errno)))")
-        }
+        if let failure { throw failure }
         return read
     }
 }
@@ -235,52 +321,48 @@ final class S3LogBlockParser: @unchecked Sendable {
         var firstMalformed: [String] = []
         /// Why the rest of the file cannot be read (a broken gzip stream).
         var unreadable: String?
+        /// The `.gz` file ends before its compressed data does: what was read of it.
+        var truncated: String?
     }
 
     private let name: String
-    private let decompressor: (any NIODecompressor)?
+    private let gunzip: GzipStream?
     private var parser = S3AccessLogParser()
-    private var splitter = S3AccessLogLineSplitter()
+    /// Lines are cut one byte past the bound, so that a line cut there is known to be too long;
+    /// the part of a line it carries from one block to the next is bounded the same way.
+    private var splitter = S3AccessLogLineSplitter(maximumLineLength: LineReader.maximumLineLength + 1)
     private var lineNumber = 0
+    /// This file's records so far.
+    private var records = 0
 
-    init(name: String, gzipped: Bool) throws {
+    init(name: String, gzipped: Bool) throws(ImportError) {
         self.name = name
-        if gzipped {
-            let decompressor = CompressionAlgorithm.gzip().decompressor
-            decompressor.window = ByteBufferAllocator().buffer(capacity: 1 << 20)
-            try decompressor.startStream()
-            self.decompressor = decompressor
-        } else {
-            decompressor = nil
-        }
-    }
-
-    deinit {
-        if let decompressor { try? decompressor.finishStream() }
+        gunzip = gzipped ? try GzipStream() : nil
     }
 
     /// The records of the file's next block (the lines it completes).
     func parse(_ chunk: ByteBuffer) -> Block {
         var block = Block()
         block.bytes = chunk.readableBytes
-        var chunk = chunk
-        if let decompressor {
-            do {
-                try chunk.decompressStream(with: decompressor) { window in
-                    window.withUnsafeReadableBytes { splitter.consume($0) { handle($0, into: &block) } }
-                }
-            } catch {
-                block.unreadable = "\(name): not a valid gzip stream"
+        if let gunzip {
+            let valid = chunk.withUnsafeReadableBytes { bytes in
+                gunzip.decode(bytes) { splitter.consume($0) { handle($0, into: &block) } }
             }
+            if !valid { block.unreadable = "\(name): not a valid gzip stream" }
         } else {
             chunk.withUnsafeReadableBytes { splitter.consume($0) { handle($0, into: &block) } }
         }
         return block
     }
 
-    /// The last line, when the file does not end with a line break.
+    /// The last line, when the file does not end with a line break; or, when a `.gz` file ends
+    /// inside its compressed data, why it is cut (the line it cut is no record).
     func finish() -> Block {
         var block = Block()
+        if let gunzip, gunzip.isInsideMember {
+            block.truncated = "\(name): truncated gzip stream (it ends before its compressed data does; the \(records) records before the cut are counted)"
+            return block
+        }
         splitter.finish { handle($0, into: &block) }
         return block
     }
@@ -290,6 +372,12 @@ final class S3LogBlockParser: @unchecked Sendable {
         lineNumber += 1
         if line.isEmpty { return }
         block.records += 1
+        records += 1
+        guard line.count <= LineReader.maximumLineLength else {
+            block.malformed += 1
+            if block.firstMalformed.count < 5 { block.firstMalformed.append("\(name):\(lineNumber) (longer than \(LineReader.maximumLineLength >> 10) KiB)") }
+            return
+        }
         switch parser.parse(line) {
         case .ping(let ping):
             block.pings.append(ping)
