@@ -67,4 +67,11 @@ struct PostgresRollupReader: RollupReader {
             GROUP BY last_day
             """))
     }
+
+    func instancesByRegionAndLastDay(days: ClosedRange<Int>) async throws -> [(region: String?, day: Int, count: Int)] {
+        try await rows.rows((String?, Int, Int).self, """
+            SELECT region, last_day, count(*) FROM instances
+            WHERE last_day BETWEEN \(days.lowerBound) AND \(days.upperBound) GROUP BY region, last_day
+            """).map { ($0.0, $0.1, $0.2) }
+    }
 }

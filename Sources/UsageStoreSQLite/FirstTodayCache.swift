@@ -10,23 +10,36 @@ import Synchronization
 /// before a restart. At most ``daysKept`` days are held; the oldest is dropped first. It is exact
 /// for the pings and merges of this process; a second process writing into the same database
 /// (an import run beside the server) is seen only once the day is loaded again.
-final class FirstTodayCache: Sendable {
+public final class FirstTodayCache: Sendable {
     static let daysKept = 3
+    /// The most instances held for one day (some 100 bytes each): a day with more is not held,
+    /// and the store answers for it (``SQLiteDriver/append(_:)``), so a flood of new IDs cannot
+    /// grow the collector's memory past its pod's limit.
+    public static let maximumKeysPerDay = 100_000
 
-    private let days = Mutex<[Int: Set<String>]>([:])
+    enum Day {
+        case keys(Set<String>)
+        /// More instances than ``maximumKeysPerDay``: not held.
+        case tooMany
+    }
 
-    init() {}
+    private let days = Mutex<[Int: Day]>([:])
+    let maximumKeysPerDay: Int
+
+    init(maximumKeysPerDay: Int = FirstTodayCache.maximumKeysPerDay) {
+        self.maximumKeysPerDay = maximumKeysPerDay
+    }
 
     /// Whether `day` is loaded.
     func isLoaded(_ day: Int) -> Bool {
         days.withLock { $0[day] != nil }
     }
 
-    /// Holds `keys` as the instances seen on `day`, dropping the oldest days beyond ``daysKept``
-    /// that are not in `keeping` (the days of the batch being written).
-    func load(_ day: Int, keys: [String], keeping: Set<Int>) {
+    /// Holds `keys` as the instances seen on `day` (`nil`: more than the bound), dropping the
+    /// oldest days beyond ``daysKept`` that are not in `keeping` (the days of the batch being written).
+    func load(_ day: Int, keys: [String]?, keeping: Set<Int>) {
         days.withLock { days in
-            days[day] = Set(keys)
+            days[day] = keys.flatMap { $0.count <= maximumKeysPerDay ? .keys(Set($0)) : nil } ?? .tooMany
             let droppable = days.keys.filter { !keeping.contains($0) }.sorted()
             for oldest in droppable.prefix(max(0, days.count - Self.daysKept)) {
                 days[oldest] = nil
@@ -34,16 +47,26 @@ final class FirstTodayCache: Sendable {
         }
     }
 
-    /// Whether `key` is held for `day` (false when the day is not loaded).
-    func contains(_ key: String, on day: Int) -> Bool {
-        days.withLock { $0[day]?.contains(key) ?? false }
+    /// Whether `key` is held for `day`: false when the day is not loaded, `nil` when the day has
+    /// too many instances to hold (ask the store).
+    func contains(_ key: String, on day: Int) -> Bool? {
+        days.withLock { days in
+            switch days[day] {
+            case .keys(let keys)?: keys.contains(key)
+            case .tooMany?: nil
+            case nil: false
+            }
+        }
     }
 
     /// Notes pings stored for loaded days; pings of days not loaded are found when a day loads.
     func insert(_ entries: [(key: String, day: Int)]) {
         days.withLock { days in
-            for entry in entries where days[entry.day] != nil {
-                days[entry.day]!.insert(entry.key)
+            for entry in entries {
+                guard case .keys(var keys)? = days[entry.day] else { continue }
+                days[entry.day] = nil  // one copy of the set while it changes
+                keys.insert(entry.key)
+                days[entry.day] = keys.count <= maximumKeysPerDay ? .keys(keys) : .tooMany
             }
         }
     }
@@ -51,7 +74,12 @@ final class FirstTodayCache: Sendable {
     /// Forgets an instance on every day.
     func remove(_ key: String) {
         days.withLock { days in
-            for day in days.keys { days[day]!.remove(key) }
+            for (day, state) in days {
+                guard case .keys(var keys) = state else { continue }
+                days[day] = nil
+                keys.remove(key)
+                days[day] = .keys(keys)
+            }
         }
     }
 

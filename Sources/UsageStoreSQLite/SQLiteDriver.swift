@@ -20,7 +20,7 @@ public final class SQLiteDriver: StoreDriver {
     /// The ping journal, a file of its own beside the main one.
     let journal: any DatabaseWriter
     /// Which instances have a ping stored on recent days, for `first_today`.
-    let seen = FirstTodayCache()
+    let seen: FirstTodayCache
     /// Journal entries not yet folded, as this process knows them.
     let unfolded = Atomic<Int>(0)
     let unfoldedGauge = Gauge(label: "usage_journal_unfolded_pings")
@@ -57,6 +57,10 @@ public final class SQLiteDriver: StoreDriver {
         let journalPath = SQLiteJournal.path(besides: path)
         try SQLiteFileCheck.check(path)
         try SQLiteFileCheck.check(journalPath, role: "ping journal")
+        // Readable by the collector's user only (SQLite gives the -wal and -shm files the mode of
+        // their database file): they hold instance IDs.
+        try SQLiteFileCheck.createIfMissing(path)
+        try SQLiteFileCheck.createIfMissing(journalPath)
         let main: DatabasePool
         let journal: DatabasePool
         do {
@@ -89,12 +93,16 @@ public final class SQLiteDriver: StoreDriver {
 
     /// A driver on databases the caller opened (with ``configuration()``), as GRDB's
     /// `AppDatabase` takes its writer: migrates both.
-    public init(main: any DatabaseWriter, journal: any DatabaseWriter, path: String, logger: Logger) throws {
+    public init(
+        main: any DatabaseWriter, journal: any DatabaseWriter, path: String, logger: Logger,
+        firstTodayBound: Int = FirstTodayCache.maximumKeysPerDay
+    ) throws {
         guard main.configuration.allowsUnsafeTransactions else {
             throw StoreError("the SQLite database at \(path) was opened without SQLiteDriver.configuration(): its transactions span several accesses")
         }
         self.main = main
         self.journal = journal
+        self.seen = FirstTodayCache(maximumKeysPerDay: firstTodayBound)
         self.path = path
         self.logger = logger
         do {
@@ -164,19 +172,33 @@ public final class SQLiteDriver: StoreDriver {
 
     // MARK: The journal
 
-    /// Appends the pings to the journal in one transaction; `first_today` comes from ``FirstTodayCache``.
+    /// Appends the pings to the journal in one transaction; `first_today` comes from
+    /// ``FirstTodayCache``, or, for a day with too many instances to hold, from the journal and
+    /// the day rows themselves.
     public func append(_ rows: [(key: String, ping: StoredDay)]) async throws -> [Bool] {
+        let bound = seen.maximumKeysPerDay
         do {
             let firstToday = try await journal.write { db in
                 let batchDays = Set(rows.map(\.ping.day))
                 for day in batchDays where !self.seen.isLoaded(day) {
                     // The journal first, then the day rows: an entry folded in between is in the rows.
-                    let journaled = try SQLiteJournal.instances(onDay: day, db)
-                    let folded = try self.main.read { main in try SQLiteJournal.foldedInstances(onDay: day, main) }
-                    self.seen.load(day, keys: journaled + folded, keeping: batchDays)
+                    let journaled = try SQLiteJournal.instances(onDay: day, db, limit: bound + 1)
+                    let folded = journaled.count > bound ? [] : try self.main.read { main in try SQLiteJournal.foldedInstances(onDay: day, main, limit: bound + 1) }
+                    let keys = journaled.count + folded.count > bound ? nil : journaled + folded
+                    self.seen.load(day, keys: keys, keeping: batchDays)
+                }
+                // Before this batch's own entries are in the journal. A day with too many instances
+                // to hold: its journal's keys read once for the batch (the journal is short, folded
+                // every few hundred milliseconds), the day rows by their primary key.
+                var journaledOn: [Int: Set<String>] = [:]
+                let seenBefore = try rows.map { row in
+                    if let held = self.seen.contains(row.key, on: row.ping.day) { return held }
+                    if journaledOn[row.ping.day] == nil {
+                        journaledOn[row.ping.day] = Set(try SQLiteJournal.instances(onDay: row.ping.day, db, limit: Int.max))
+                    }
+                    return try journaledOn[row.ping.day]!.contains(row.key) || self.hasDayRow(row.key, on: row.ping.day)
                 }
                 try SQLiteJournal.append(db, rows)
-                let seenBefore = rows.map { self.seen.contains($0.key, on: $0.ping.day) }
                 // Within the batch too: a second ping of the same instance and day is not the first.
                 self.seen.insert(rows.map { ($0.key, $0.ping.day) })
                 var firstInBatch = Set<String>()
@@ -190,6 +212,13 @@ public final class SQLiteDriver: StoreDriver {
             // The commit may have failed after the days were noted: load them again when needed.
             seen.clear()
             throw error
+        }
+    }
+
+    /// Whether `key` has a day row on `day`.
+    func hasDayRow(_ key: String, on day: Int) throws -> Bool {
+        try main.read { main in
+            try Bool.fetchOne(main.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM instance_days WHERE instance_id = ? AND day = ?)"), arguments: [key, day]) ?? false
         }
     }
 

@@ -71,4 +71,15 @@ enum SQLiteFileCheck {
     static func reason(_ code: Int32) -> String {
         code == EROFS ? "read-only file system" : String(cString: strerror(code))
     }
+
+    /// Creates an empty file at `path` with mode 0600 when there is none (SQLite takes an empty
+    /// file for a new database); an existing file keeps its mode.
+    static func createIfMissing(_ path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            close(descriptor)
+        } else if errno != EEXIST {
+            throw StoreError("cannot create the SQLite file \(path): \(Self.reason(errno))")
+        }
+    }
 }

@@ -80,8 +80,8 @@ enum SQLiteJournal {
     }
 
     /// The stored keys of the journal's entries on `day`.
-    static func instances(onDay day: Int, _ journal: Database) throws -> [String] {
-        try String.fetchAll(journal, sql: "SELECT instance_id FROM ping_journal WHERE day = ?", arguments: [day])
+    static func instances(onDay day: Int, _ journal: Database, limit: Int) throws -> [String] {
+        try String.fetchAll(journal, sql: "SELECT instance_id FROM ping_journal WHERE day = ? LIMIT ?", arguments: [day, limit])
     }
 
     /// Deletes the entries the main file has applied, and keeps new sequence numbers above the
@@ -103,8 +103,8 @@ enum SQLiteJournal {
     }
 
     /// The stored keys of the day rows on `day`.
-    static func foldedInstances(onDay day: Int, _ db: Database) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT instance_id FROM instance_days WHERE day = ?", arguments: [day])
+    static func foldedInstances(onDay day: Int, _ db: Database, limit: Int) throws -> [String] {
+        try String.fetchAll(db, sql: "SELECT instance_id FROM instance_days WHERE day = ? LIMIT ?", arguments: [day, limit])
     }
 
     /// Sets the fold watermark in the caller's transaction of the main file.

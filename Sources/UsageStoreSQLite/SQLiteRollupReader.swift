@@ -84,4 +84,12 @@ struct SQLiteRollupReader: RollupReader {
                 """, arguments: arguments).map { ($0[0] as Int, $0[1] as Int) })
         }
     }
+
+    func instancesByRegionAndLastDay(days: ClosedRange<Int>) async throws -> [(region: String?, day: Int, count: Int)] {
+        try await snapshot.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT region, last_day, count(*) FROM instances WHERE last_day BETWEEN ? AND ? GROUP BY region, last_day
+                """, arguments: [days.lowerBound, days.upperBound]).map { ($0[0], $0[1], $0[2]) }
+        }
+    }
 }

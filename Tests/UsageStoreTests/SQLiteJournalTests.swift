@@ -181,3 +181,29 @@ import UsageTrackingCore
         #expect(days == [DailyActivity(day: Sample.day(0), active: 7, new: 7, pings: 7)])
     }
 }
+
+/// `first_today` stays exact when a day has more instances than the collector holds in memory:
+/// one address sending new IDs at the rate limit grew the cache by 864,000 a day, past the pod's
+/// memory in about a day; now a day over the bound is answered by the store.
+@Suite struct FirstTodayBoundTests {
+    @Test func aDayOverTheBoundIsAnsweredByTheStoreExactly() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        let main = try DatabasePool(path: path, configuration: SQLiteDriver.configuration())
+        let journal = try DatabasePool(path: path + "-pings", configuration: SQLiteDriver.configuration())
+        let driver = try SQLiteDriver(main: main, journal: journal, path: path, logger: Logger(label: "test"), firstTodayBound: 10)
+        let store = RowStore(driver: driver, pseudonymizer: nil, foldInterval: .milliseconds(250), logger: Logger(label: "test"))
+        let first = try await store.record((0..<30).map { Sample.ping($0) })
+        #expect(first.allSatisfy { $0.firstToday })
+        #expect(driver.seen.contains(Sample.id(1).rawValue, on: Sample.day(0).daysSinceEpoch) == nil, "the day is not held")
+        // Half of them folded into the day rows, half still in the journal: both are found.
+        _ = try await store.foldJournal()
+        let again = try await store.record((0..<30).map { Sample.ping($0, hour: 13) } + [Sample.ping(40), Sample.ping(40, hour: 14)])
+        #expect(again.prefix(30).allSatisfy { !$0.firstToday })
+        #expect(again[30].firstToday)
+        #expect(!again[31].firstToday, "the second ping of a new instance in one batch")
+        let third = try await store.record([Sample.ping(40, hour: 15), Sample.ping(41)])
+        #expect(third.map(\.firstToday) == [false, true], "an unfolded ping of the day is found in the journal")
+    }
+}

@@ -8,6 +8,20 @@ import UsageTrackingCore
 import UsageStoreSQLite
 
 @Suite struct SQLiteUsageStoreTests {
+    /// The database files hold instance IDs: the collector's user alone reads them (they were 0644).
+    @Test func theFilesAreTheCollectorsAlone() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        let store = try SQLiteUsageStore(path: path, logger: Logger(label: "test"))
+        _ = try await store.record(Sample.ping(1))
+        try await store.foldJournal()
+        for suffix in ["", "-wal", "-shm", "-pings", "-pings-wal", "-pings-shm"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: path + suffix)[.posixPermissions] as? Int
+            #expect(mode.map { $0 & 0o777 } == 0o600, "\(suffix.isEmpty ? "the database" : suffix) is \(String(mode ?? 0, radix: 8))")
+        }
+    }
+
     /// A database whose rollups were kept under older rules (before codes outside the catalog
     /// counted under `other`) is rebuilt from its rows when it opens, once.
     @Test func rollupsKeptUnderOlderRulesAreRebuiltAtOpen() async throws {

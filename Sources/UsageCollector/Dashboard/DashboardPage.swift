@@ -136,23 +136,28 @@ struct DashboardPage {
             description: "For each UTC day, the instances with a ping in the 28 days ending on it, grouped by the number of those days they sent one. A cluster that keeps reporting one instance is seen on every day; the 21–28 group are the regular instances, the nearest count to deployments (docs/counting-deployments.md).",
             days: daysSeen.map(\.day),
             series: DaysSeen.buckets.indices.map { index in
-                .init(name: bucketNames[index], color: bucketColors[index], values: daysSeen.map { plotted($0.seen(DaysSeen.buckets[index])) })
+                .init(name: bucketNames[index], color: bucketColors[index], values: daysSeen.map { row in
+                    DaysSeenReport.Result.cells(row, minimumCount).buckets[index] == String(row.seen(DaysSeen.buckets[index])) ? row.seen(DaysSeen.buckets[index]) : nil
+                })
             }
         )
         page += table(caption: "Instances by days seen in the last 28", header: ["day"] + bucketNames + ["active (28 days)", "regular"], rows: daysSeen.map { row in
-            [row.day.iso8601] + DaysSeen.buckets.map { cell(row.seen($0)) } + [cell(row.active), cell(row.regular)]
+            let cells = DaysSeenReport.Result.cells(row, minimumCount)
+            return [row.day.iso8601] + cells.buckets + [cells.active, cells.regular]
         })
 
         page += "<h2>Regions</h2>\n"
-        let regionRows = regions.regions.map { (label: $0.region, value: plotted($0.active28d) ?? 0, shown: cell($0.active28d)) }
+        let regionCells = regions.cells(minimumCount)
+        let regionRows = zip(regions.regions, regionCells).map { row, cells in
+            (label: row.region, value: cells.active28d == String(row.active28d) ? row.active28d : 0, shown: cells.active28d)
+        }
         page += SVGChart.bars(
             id: "regions", title: "Active instances by region, last 28 days",
             description: "Distinct instances active in each region over the 28 days ending \(regions.to.map { "\($0)" } ?? "on the last day").",
             rows: regionRows
         )
-        page += table(caption: "Regions", header: ["region", "1 day", "7 days", "28 days", "new", "pings"], rows: regions.regions.map { row in
-            let pingsHidden = minimumCount.map { row.active28d > 0 && row.active28d < $0 } ?? false
-            return [row.region, cell(row.active1d), cell(row.active7d), cell(row.active28d), cell(row.new), pingsHidden ? "<\(minimumCount!)" : String(row.pings)]
+        page += table(caption: "Regions", header: ["region", "1 day", "7 days", "28 days", "new", "pings"], rows: zip(regions.regions, regionCells).map { row, cells in
+            [row.region, cells.active1d, cells.active7d, cells.active28d, cells.new, cells.pings]
         }, open: true)
 
         page += "<h2>Retention by weekly cohort</h2>\n"

@@ -43,8 +43,8 @@ public enum ReportCatalog {
 extension ActivesReport.Result: RenderedReport {
     /// `{"window":1,"days":[{"day":"2026-11-29","active":2,"new":2,"pings":3}]}`, keys in this order.
     public func json(minimumCount: Int?) -> String {
-        let rows = days.map { row in
-            let cells = SmallCounts.cells(of: row, minimumCount: minimumCount)
+        let rows = days.indices.map { index in
+            let (row, cells) = (days[index], cells(index, minimumCount))
             return #"{"day":"\#(row.day.iso8601)","active":\#(SmallCounts.quoteHidden(cells.active)),"new":\#(SmallCounts.quoteHidden(cells.new)),"pings":\#(SmallCounts.quoteHidden(cells.pings))}"#
         }
         return #"{"window":\#(window),"days":["# + rows.joined(separator: ",") + "]}"
@@ -52,17 +52,21 @@ extension ActivesReport.Result: RenderedReport {
 
     /// `day  active  new  pings`, aligned.
     public func table(minimumCount: Int?) -> String {
-        CSVTable.aligned([["day", "active", "new", "pings"]] + days.map { row in
-            let cells = SmallCounts.cells(of: row, minimumCount: minimumCount)
+        CSVTable.aligned([["day", "active", "new", "pings"]] + days.indices.map { index in
+            let (row, cells) = (days[index], cells(index, minimumCount))
             return [row.day.iso8601, cells.active, cells.new, cells.pings]
         })
+    }
+
+    func cells(_ index: Int, _ minimumCount: Int?) -> (active: String, new: String, pings: String) {
+        SmallCounts.cells(of: days[index], peers: peers?[index], newPeers: newPeers?[index], minimumCount: minimumCount)
     }
 
     /// `day,active_instances,new_instances,pings`, one row per day, oldest first.
     public func csv(minimumCount: Int?) -> String {
         var text = "day,active_instances,new_instances,pings\n"
-        for row in days {
-            let cells = SmallCounts.cells(of: row, minimumCount: minimumCount)
+        for index in days.indices {
+            let (row, cells) = (days[index], cells(index, minimumCount))
             text += "\(row.day.iso8601),\(cells.active),\(cells.new),\(cells.pings)\n"
         }
         return text
@@ -70,42 +74,60 @@ extension ActivesReport.Result: RenderedReport {
 }
 
 extension NewInstancesReport.Result: RenderedReport {
+    func cell(_ index: Int, _ minimumCount: Int?) -> String {
+        SmallCounts.cell(days[index].count, peers: peers?[index], minimumCount: minimumCount)
+    }
+
     public func json(minimumCount: Int?) -> String {
-        let rows = days.map { #"{"day":"\#($0.day)","new":\#(SmallCounts.json($0.count, minimumCount))}"# }
+        let rows = days.indices.map { #"{"day":"\#(days[$0].day)","new":\#(SmallCounts.quoteHidden(cell($0, minimumCount)))}"# }
         return #"{"days":["# + rows.joined(separator: ",") + "]}"
     }
 
     public func csv(minimumCount: Int?) -> String {
-        "day,new_instances\n" + days.map { "\($0.day),\(SmallCounts.cell($0.count, minimumCount: minimumCount))\n" }.joined()
+        "day,new_instances\n" + days.indices.map { "\(days[$0].day),\(cell($0, minimumCount))\n" }.joined()
     }
 }
 
 extension ChurnReport.Result: RenderedReport {
+    func cell(_ index: Int, _ minimumCount: Int?) -> String {
+        SmallCounts.cell(days[index].count, peers: peers?[index], minimumCount: minimumCount)
+    }
+
     public func json(minimumCount: Int?) -> String {
-        let rows = days.map { #"{"day":"\#($0.day)","churned":\#(SmallCounts.json($0.count, minimumCount))}"# }
+        let rows = days.indices.map { #"{"day":"\#(days[$0].day)","churned":\#(SmallCounts.quoteHidden(cell($0, minimumCount)))}"# }
         return #"{"after":\#(after),"days":["# + rows.joined(separator: ",") + "]}"
     }
 
     public func csv(minimumCount: Int?) -> String {
-        "day,churned_instances\n" + days.map { "\($0.day),\(SmallCounts.cell($0.count, minimumCount: minimumCount))\n" }.joined()
+        "day,churned_instances\n" + days.indices.map { "\(days[$0].day),\(cell($0, minimumCount))\n" }.joined()
     }
 }
 
 extension RegionsReport.Result: RenderedReport {
+    /// Each row's cells, each column's regions parts of the all-regions total
+    /// (``SmallCounts/hidden(_:minimumCount:)``); pings hidden with the 28-day actives.
+    func cells(_ minimumCount: Int?) -> [(active1d: String, active7d: String, active28d: String, new: String, pings: String)] {
+        let columns: [(RegionActivity) -> Int] = [\.active1d, \.active7d, \.active28d, \.new]
+        let hidden = columns.map { column in SmallCounts.hidden(regions.map(column), minimumCount: minimumCount) }
+        return regions.indices.map { index in
+            let row = regions[index]
+            let shown = columns.indices.map { SmallCounts.cell(columns[$0](row), hidden: hidden[$0][index], minimumCount: minimumCount) }
+            return (shown[0], shown[1], shown[2], shown[3], hidden[2][index] ? "<\(minimumCount!)" : String(row.pings))
+        }
+    }
+
     public func json(minimumCount: Int?) -> String {
         func day(_ value: UTCDay?) -> String { value.map { "\"\($0)\"" } ?? "null" }
-        let rows = regions.map { row in
-            let pingsHidden = minimumCount.map { row.active28d > 0 && row.active28d < $0 } ?? false
-            return #"{"region":"\#(row.region)","active_1d":\#(SmallCounts.json(row.active1d, minimumCount)),"active_7d":\#(SmallCounts.json(row.active7d, minimumCount)),"active_28d":\#(SmallCounts.json(row.active28d, minimumCount)),"new":\#(SmallCounts.json(row.new, minimumCount)),"pings":\#(pingsHidden ? "\"<\(minimumCount!)\"" : String(row.pings))}"#
+        let q = SmallCounts.quoteHidden
+        let rows = zip(regions, cells(minimumCount)).map { row, cells in
+            #"{"region":"\#(row.region)","active_1d":\#(q(cells.active1d)),"active_7d":\#(q(cells.active7d)),"active_28d":\#(q(cells.active28d)),"new":\#(q(cells.new)),"pings":\#(q(cells.pings))}"#
         }
         return #"{"from":\#(day(from)),"to":\#(day(to)),"regions":["# + rows.joined(separator: ",") + "]}"
     }
 
     public func csv(minimumCount: Int?) -> String {
-        "region,active_1d,active_7d,active_28d,new_instances,pings\n" + regions.map { row in
-            let cells = [row.active1d, row.active7d, row.active28d, row.new].map { SmallCounts.cell($0, minimumCount: minimumCount) }
-            let pingsHidden = minimumCount.map { row.active28d > 0 && row.active28d < $0 } ?? false
-            return "\(row.region),\(cells.joined(separator: ",")),\(pingsHidden ? "<\(minimumCount!)" : String(row.pings))\n"
+        "region,active_1d,active_7d,active_28d,new_instances,pings\n" + zip(regions, cells(minimumCount)).map { row, cells in
+            "\(row.region),\(cells.active1d),\(cells.active7d),\(cells.active28d),\(cells.new),\(cells.pings)\n"
         }.joined()
     }
 }
@@ -146,10 +168,21 @@ extension DaysSeenReport.Result: RenderedReport {
         bucket.count == 1 ? "seen_\(bucket.lowerBound)" : "seen_\(bucket.lowerBound)_\(bucket.upperBound)"
     }
 
+    /// A day's cells: the groups are parts of the day's 28-day actives, and regular instances
+    /// are the last group, hidden with it.
+    static func cells(_ row: DaysSeenCounts, _ minimumCount: Int?) -> (buckets: [String], active: String, regular: String) {
+        let counts = DaysSeen.buckets.map(row.seen)
+        let hidden = SmallCounts.hidden(counts, minimumCount: minimumCount)
+        let buckets = counts.indices.map { SmallCounts.cell(counts[$0], hidden: hidden[$0], minimumCount: minimumCount) }
+        return (buckets, SmallCounts.cell(row.active, minimumCount: minimumCount), buckets[buckets.count - 1])
+    }
+
     public func json(minimumCount: Int?) -> String {
+        let q = SmallCounts.quoteHidden
         let rows = days.map { row in
-            let buckets = DaysSeen.buckets.map { #""\#(Self.name($0))":\#(SmallCounts.json(row.seen($0), minimumCount))"# }
-            return #"{"day":"\#(row.day)",\#(buckets.joined(separator: ",")),"active_28d":\#(SmallCounts.json(row.active, minimumCount)),"regular":\#(SmallCounts.json(row.regular, minimumCount))}"#
+            let cells = Self.cells(row, minimumCount)
+            let buckets = DaysSeen.buckets.indices.map { #""\#(Self.name(DaysSeen.buckets[$0]))":\#(q(cells.buckets[$0]))"# }
+            return #"{"day":"\#(row.day)",\#(buckets.joined(separator: ",")),"active_28d":\#(q(cells.active)),"regular":\#(q(cells.regular))}"#
         }
         return #"{"window":\#(DaysSeen.window),"regular_days":\#(DaysSeen.regularDays.lowerBound),"days":["# + rows.joined(separator: ",") + "]}"
     }
@@ -157,8 +190,8 @@ extension DaysSeenReport.Result: RenderedReport {
     public func csv(minimumCount: Int?) -> String {
         let header = (["day"] + DaysSeen.buckets.map(Self.name) + ["active_28d", "regular"]).joined(separator: ",")
         return header + "\n" + days.map { row in
-            let cells = (DaysSeen.buckets.map(row.seen) + [row.active, row.regular]).map { SmallCounts.cell($0, minimumCount: minimumCount) }
-            return "\(row.day)," + cells.joined(separator: ",") + "\n"
+            let cells = Self.cells(row, minimumCount)
+            return "\(row.day)," + (cells.buckets + [cells.active, cells.regular]).joined(separator: ",") + "\n"
         }.joined()
     }
 }

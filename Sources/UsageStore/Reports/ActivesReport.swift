@@ -31,11 +31,20 @@ public struct ActivesReport: Report {
     public struct Result: Hashable, Sendable, Codable {
         public let window: Int
         public let days: [DailyActivity]
+        /// With a region: per day, the active counts of every other regional scope
+        /// (``RegionalPeers``); `nil` for all regions.
+        public var peers: [[Int]]? = nil
+        /// With a region: per day, the new instances of every other regional scope.
+        public var newPeers: [[Int]]? = nil
 
-        public init(window: Int, days: [DailyActivity]) {
+        public init(window: Int, days: [DailyActivity], peers: [[Int]]? = nil, newPeers: [[Int]]? = nil) {
             self.window = window
             self.days = days
+            self.peers = peers
+            self.newPeers = newPeers
         }
+
+        enum CodingKeys: String, CodingKey { case window, days }
     }
 
     public func compute(from reader: any RollupReader) async throws -> Result {
@@ -49,8 +58,18 @@ public struct ActivesReport: Report {
             let (before, entries) = try await reader.windowCells(window: window, scope: scope, days: days)
             actives = WindowActives.actives(before: before[scope] ?? 0, entries: entries.map { ($0.day, $0.delta) }, days: days)
         }
+        var peers: [[Int]]?
+        var newPeers: [[Int]]?
+        if region != nil {
+            let daily = try await reader.dailyCells(scope: nil, days: days)
+            let regional = window == 1
+                ? daily.map { (scope: $0.scope, day: $0.day, value: $0.active) }
+                : try await RegionalPeers.windowActives(reader, window: window, days: days)
+            peers = RegionalPeers.peers(of: scope, days: days, cells: regional)
+            newPeers = RegionalPeers.peers(of: scope, days: days, cells: daily.map { (scope: $0.scope, day: $0.day, value: $0.new) })
+        }
         return Result(window: window, days: zip(days, actives).map { day, active in
             DailyActivity(day: UTCDay(daysSinceEpoch: day), active: active, new: cells[day]?.new ?? 0, pings: cells[day]?.pings ?? 0)
-        })
+        }, peers: peers, newPeers: newPeers)
     }
 }

@@ -26,4 +26,7 @@ public protocol RollupReader: Sendable {
     /// Instances by their last active day, for the days in `days`: those whose latest region is
     /// `region`, or all.
     func instancesByLastDay(days: ClosedRange<Int>, region: String?) async throws -> [Int: Int]
+
+    /// Instances by their latest region (`nil`: none) and their last active day, for the days in `days`.
+    func instancesByRegionAndLastDay(days: ClosedRange<Int>) async throws -> [(region: String?, day: Int, count: Int)]
 }
