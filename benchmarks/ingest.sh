@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Ingest throughput: wrk with the same settings against
 #   (a) the collector's POST /v1/pings (release build, SQLite on local disk, durable acknowledgement:
-#       a journal append, WAL + synchronous=FULL, group commit; default settings but --rate-limit 0,
+#       a journal append, WAL + synchronous=FULL, group commit; default settings but --rate-limit 0 and --max-connections-per-client 0,
 #       since every request comes from one address), a fresh database each run; the fold's lag
 #       (usage_journal_unfolded_pings) is sampled during the runs and read 1 s after them;
 #   (b) the collector's seed-compatible GET /instance-<id>.log?x-instance-id=<id> with the bucket's
@@ -81,7 +81,7 @@ for ((run = 1; run <= RUNS; run++)); do
         COLLECTOR_PORT=$(free_port)
         mkdir -p "$WORK/db"
         DB="$WORK/db/usage.sqlite"
-        "$COLLECTOR" serve --host 127.0.0.1 --port "$COLLECTOR_PORT" --database "$DB" --rate-limit 0 2> "$WORK/collector.log" &
+        "$COLLECTOR" serve --host 127.0.0.1 --port "$COLLECTOR_PORT" --database "$DB" --rate-limit 0 --max-connections-per-client 0 2> "$WORK/collector.log" &
         COLLECTOR_PID=$!
         wait_http "http://127.0.0.1:$COLLECTOR_PORT/healthz"
         # The fold's lag (journal entries not yet folded), sampled every 0.2 s while wrk runs.

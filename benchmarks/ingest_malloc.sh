@@ -31,9 +31,9 @@ for ((run = 1; run <= RUNS; run++)); do
         PORT=$(free_port)
         rm -rf "$WORK/db" && mkdir -p "$WORK/db"
         if [ "$mode" = tuned ]; then
-            GLIBC_TUNABLES=$TUNED "$COLLECTOR" serve --host 127.0.0.1 --port "$PORT" --database "$WORK/db/usage.sqlite" --rate-limit 0 2> "$WORK/collector.log" &
+            GLIBC_TUNABLES=$TUNED "$COLLECTOR" serve --host 127.0.0.1 --port "$PORT" --database "$WORK/db/usage.sqlite" --rate-limit 0 --max-connections-per-client 0 2> "$WORK/collector.log" &
         else
-            "$COLLECTOR" serve --host 127.0.0.1 --port "$PORT" --database "$WORK/db/usage.sqlite" --rate-limit 0 2> "$WORK/collector.log" &
+            "$COLLECTOR" serve --host 127.0.0.1 --port "$PORT" --database "$WORK/db/usage.sqlite" --rate-limit 0 --max-connections-per-client 0 2> "$WORK/collector.log" &
         fi
         PID=$!
         wait_http "http://127.0.0.1:$PORT/healthz"

@@ -33,11 +33,11 @@ trap cleanup EXIT
 PORT=$(free_port)
 if [ "$PROFILER" = callgrind ]; then
     valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" \
-        "$COLLECTOR" serve --host 127.0.0.1 --port "$PORT" --database "$WORK/usage.sqlite" --rate-limit 0 2> "$WORK/valgrind.log" &
+        "$COLLECTOR" serve --host 127.0.0.1 --port "$PORT" --database "$WORK/usage.sqlite" --rate-limit 0 --max-connections-per-client 0 2> "$WORK/valgrind.log" &
     PID=$!
     wait_http "http://127.0.0.1:$PORT/healthz" 600
 else
-    "$COLLECTOR" serve --host 127.0.0.1 --port "$PORT" --database "$WORK/usage.sqlite" --rate-limit 0 2> "$WORK/collector.log" &
+    "$COLLECTOR" serve --host 127.0.0.1 --port "$PORT" --database "$WORK/usage.sqlite" --rate-limit 0 --max-connections-per-client 0 2> "$WORK/collector.log" &
     PID=$!
     wait_http "http://127.0.0.1:$PORT/healthz"
     timeout 60 wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s "$ROOT/benchmarks/wrk/$SCRIPT" "http://127.0.0.1:$PORT" -- "$IDS" 5000000 "$THREADS" >/dev/null
@@ -108,7 +108,7 @@ PY
         PID=""
         PORT=$(free_port)
         rm -f "$WORK/usage.sqlite"*
-        "$COLLECTOR" serve --host 127.0.0.1 --port "$PORT" --database "$WORK/strace.sqlite" --rate-limit 0 > /dev/null 2> "$WORK/collector.log" < /dev/null &
+        "$COLLECTOR" serve --host 127.0.0.1 --port "$PORT" --database "$WORK/strace.sqlite" --rate-limit 0 --max-connections-per-client 0 > /dev/null 2> "$WORK/collector.log" < /dev/null &
         PID=$!
         wait_http "http://127.0.0.1:$PORT/healthz"
         timeout 60 strace -f -c -w -e trace=fdatasync,pwrite64,madvise,write,read -p "$PID" -o "$WORK/strace.txt" &

@@ -62,14 +62,14 @@ over() {
 }
 
 start_collector() {  # PORT DATABASE
-    "$COLLECTOR" serve --host 127.0.0.1 --port "$1" --database "$2" --rate-limit 0 --log-level error --max-connections 4096 >> "$WORK/collector-$1.log" 2>&1 &
+    "$COLLECTOR" serve --host 127.0.0.1 --port "$1" --database "$2" --rate-limit 0 --max-connections-per-client 0 --log-level error --max-connections 4096 >> "$WORK/collector-$1.log" 2>&1 &
     PIDS+=($!)
     wait_http "http://127.0.0.1:$1/readyz"
 }
 
 echo "machine: $(machine_line)"
 echo
-echo "wrk -t2 --timeout 10s --latency, pings with new IDs only, $DURATION per step; collectors at default settings but --rate-limit 0 and --max-connections 4096 (queue bound 1024 pings per collector); window for N: $WINDOW s"
+echo "wrk -t2 --timeout 10s --latency, pings with new IDs only, $DURATION per step; collectors at default settings but --rate-limit 0 --max-connections-per-client 0 and --max-connections 4096 (queue bound 1024 pings per collector); window for N: $WINDOW s"
 offset=0
 for setup in $SETUPS; do
     case $setup in
