@@ -207,7 +207,7 @@ let package = Package(
         .testTarget(
             name: "UsageStoreTests",
             dependencies: [
-                "UsageStore", "UsageStoreSQLite", "UsageStorePostgres", "UsageTrackingCore", "UsageImport", "TestSupport",
+                "UsageStore", "UsageStoreSQLite", "UsageStorePostgres", "UsageTrackingCore", "UsageImport", "TestSupport", "usage-collector",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -27,7 +27,7 @@
 # SDK, so only linux/amd64 is built and tested here.
 #
 # The tag is the one the manifests name: public.ecr.aws/kubeflow-on-aws/PRODUCT:VERSION, VERSION
-# being the agent's (Sources/UsageAgent/PingRequest.swift). Push and pin: README, "Images".
+# being the release's (Sources/UsageTrackingCore/ReleaseVersion.swift). Push and pin: README, "Images".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,7 +47,7 @@ registry=${IMAGE_REGISTRY:-public.ecr.aws/kubeflow-on-aws}
 # The distribution this component ships in (awslabs/kubeflow-manifests) is Apache-2.0.
 licenses=${IMAGE_LICENSES:-Apache-2.0}
 source_url=${IMAGE_SOURCE:-https://github.com/awslabs/kubeflow-manifests}
-version=$(sed -n 's/.*public static let current = "\(.*\)".*/\1/p' Sources/UsageAgent/PingRequest.swift)
+version=$(sed -n 's/.*public static let current = "\(.*\)".*/\1/p' Sources/UsageTrackingCore/ReleaseVersion.swift)
 revision=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD 2>/dev/null || echo "build-images: the work tree has uncommitted changes; the images are labelled $revision all the same" >&2
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}

@@ -50,7 +50,5 @@ public struct PingRequest: Sendable, Hashable {
     }
 }
 
-/// The agent's version, sent in its User-Agent.
-public enum AgentVersion {
-    public static let current = "0.1.0"
-}
+/// The agent's version, sent in its User-Agent: the release's (``ReleaseVersion``).
+public typealias AgentVersion = ReleaseVersion

@@ -98,6 +98,9 @@ public final class PostgresDriver: StoreDriver {
                 try Pseudonymizer.check(stored: claimed, pseudonymizer: pseudonymizer, database: "\(url)")
             }
             try await rebuildRollupsUnderOlderRules(on: connection)
+            try await rows.execute("""
+                INSERT INTO settings (name, value) VALUES ('written_by', \(ReleaseVersion.current)) ON CONFLICT (name) DO UPDATE SET value = excluded.value
+                """)
             try await rows.execute("SELECT pg_advisory_unlock(\(PostgresMigrations.advisoryLockKey))")
         } catch {
             try? await connection.close()

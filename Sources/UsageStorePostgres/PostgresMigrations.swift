@@ -1,6 +1,7 @@
 import UsageStore
 import Logging
 import PostgresNIO
+import UsageTrackingCore
 
 /// The PostgreSQL schema, as append-only migrations with string ids: never edit one that has
 /// shipped, add a new one (a later migration may `CREATE OR REPLACE` a function).
@@ -62,7 +63,10 @@ enum PostgresMigrations {
         let applied = Set(ids)
         let known = Set(all.map(\.id))
         if let newer = applied.subtracting(known).sorted().last {
-            logger.notice("the database has migrations this build does not know; a newer collector migrated it", metadata: ["migration.id": "\(newer)"])
+            let writtenBy = try await session.rows(String.self, "SELECT value FROM settings WHERE name = 'written_by'").first
+            throw StoreError(
+                "the PostgreSQL database was migrated by usage-collector \(writtenBy ?? "newer than this one") (its migration \(newer) is unknown to this release, \(ReleaseVersion.current)); refusing to use it: run that release or a newer one"
+            )
         }
         for migration in all where !applied.contains(migration.id) {
             try await PostgresRows.transaction(on: connection, logger: queryLogger) { rows in

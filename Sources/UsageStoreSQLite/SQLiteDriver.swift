@@ -57,6 +57,7 @@ public final class SQLiteDriver: StoreDriver {
         let journalPath = SQLiteJournal.path(besides: path)
         try SQLiteFileCheck.check(path)
         try SQLiteFileCheck.check(journalPath, role: "ping journal")
+        try SQLiteMigrations.refuseNewer(path)
         // Readable by the collector's user only (SQLite gives the -wal and -shm files the mode of
         // their database file): they hold instance IDs.
         try SQLiteFileCheck.createIfMissing(path)
@@ -106,7 +107,15 @@ public final class SQLiteDriver: StoreDriver {
         self.path = path
         self.logger = logger
         do {
+            try SQLiteMigrations.refuseNewer(main, path: path)
             try SQLiteMigrations.migrator.migrate(main)
+            try main.write { db in
+                try db.execute(sql: """
+                    INSERT INTO settings (name, value) VALUES ('written_by', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value
+                    """, arguments: [ReleaseVersion.current])
+            }
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw StoreError("cannot migrate the SQLite database at \(path): \(error)")
         }

@@ -1,4 +1,7 @@
+import Foundation
 import GRDB
+import UsageStore
+import UsageTrackingCore
 
 /// The SQLite schema, as append-only migrations with string ids: `Migrations/<id>.sql`, embedded
 /// in the binary, the literal SQL each ran. Never edit one that has shipped (none calls code that
@@ -23,5 +26,32 @@ enum SQLiteMigrations {
             migrator.registerMigration(id) { db in try db.execute(sql: text) }
         }
         return migrator
+    }
+
+    /// Refuses a database a newer release migrated (a migration this one does not know), before
+    /// anything opens it for writing: read through an immutable, read-only connection, which
+    /// creates no file beside it, so a refused database is left exactly as it was.
+    static func refuseNewer(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path), (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 > 0 else { return }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let url = URL(fileURLWithPath: path).absoluteString + "?immutable=1"
+        guard let queue = try? DatabaseQueue(path: url, configuration: configuration) else { return }
+        try refuseNewer(queue, path: path)
+    }
+
+    static func refuseNewer(_ database: any DatabaseReader, path: String) throws {
+        let known = Set(all.map(\.id))
+        let (applied, writtenBy): ([String], String?) = try database.read { db in
+            guard try db.tableExists("grdb_migrations") else { return ([], nil) }
+            let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            let writtenBy = try db.tableExists("settings") ? try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'written_by'") : nil
+            return (applied, writtenBy)
+        }
+        if let newer = applied.filter({ !known.contains($0) }).sorted().last {
+            throw StoreError(
+                "\(path) was written by usage-collector \(writtenBy ?? "newer than this one") (its migration \(newer) is unknown to this release, \(ReleaseVersion.current)); refusing to open it: run that release or a newer one"
+            )
+        }
     }
 }

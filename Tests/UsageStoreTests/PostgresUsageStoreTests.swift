@@ -78,6 +78,20 @@ struct PostgresUsageStoreTests {
         return text
     }
 
+    /// A database a newer release migrated is refused, naming both releases, and nothing is applied.
+    @Test func aNewerDatabaseIsRefused() async throws {
+        try await PostgresTestDatabase.with { database in
+            try await Self.withStore(database: database) { store, _ in _ = try await store.record(Sample.ping(1)) }
+            _ = try await Self.query(database.url, "INSERT INTO schema_migrations (id) VALUES ('2099-01-01-099-from-the-future')", as: Int.self)
+            _ = try await Self.query(database.url, "UPDATE settings SET value = '9.9.9' WHERE name = 'written_by'", as: Int.self)
+            let store = try PostgresUsageStore(url: database.url, logger: Self.logger)
+            await #expect { try await store.migrate() } throws: { error in
+                "\(error)".contains("migrated by usage-collector 9.9.9 (its migration 2099-01-01-099-from-the-future is unknown to this release, \(ReleaseVersion.current))")
+            }
+            #expect(try await Self.query(database.url, "SELECT value FROM settings WHERE name = 'written_by'", as: String.self) == ["9.9.9"])
+        }
+    }
+
     /// Rollups kept under older rules (a made-up code as its own scope) are rebuilt at migration.
     @Test func rollupsKeptUnderOlderRulesAreRebuiltWhenMigrating() async throws {
         try await PostgresTestDatabase.with { database in

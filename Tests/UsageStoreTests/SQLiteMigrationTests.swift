@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Logging
 import TestSupport
@@ -8,6 +9,39 @@ import UsageTrackingCore
 
 /// A database written by an earlier version opens with this one and reports the same numbers.
 @Suite struct SQLiteMigrationTests {
+    /// A database a newer release migrated is refused, naming both releases, and left exactly as
+    /// it was: no byte of it changes and no file appears beside it.
+    @Test func aNewerDatabaseIsRefusedAndLeftUntouched() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path("usage.sqlite")
+        do {
+            let store = try SQLiteUsageStore(path: path, logger: Logger(label: "test"))
+            _ = try await store.record(Sample.ping(1))
+            try await store.foldJournal()
+        }
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('2099-01-01-099-from-the-future')")
+            try db.execute(sql: "UPDATE settings SET value = '9.9.9' WHERE name = 'written_by'")
+        }
+        func snapshot() throws -> [String: Data] {
+            var files: [String: Data] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory.url.path) {
+                files[name] = try Data(contentsOf: directory.url.appendingPathComponent(name))
+            }
+            return files
+        }
+        let before = try snapshot()
+        #expect { _ = try SQLiteUsageStore(path: path, logger: Logger(label: "test")) } throws: { error in
+            "\(error)" == "\(path) was written by usage-collector 9.9.9 (its migration 2099-01-01-099-from-the-future is unknown to this release, \(ReleaseVersion.current)); refusing to open it: run that release or a newer one"
+        }
+        #expect(try snapshot() == before)
+        let command = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["stats", "--database", path])
+        #expect(command.exitCode == 1)
+        #expect(command.standardError.contains("was written by usage-collector 9.9.9"))
+        #expect(try snapshot() == before)
+    }
+
     /// Writes pings the way the 003 schema's version did: an instance upsert and a day upsert
     /// per ping, the rollups kept by that schema's per-row triggers.
     static func writeLikeVersion003(_ db: Database, _ pings: [(instance: Int, day: Int, region: String?)]) throws {
