@@ -46,6 +46,9 @@ public protocol UsageStore: Sendable {
     /// Recomputes every rollup from the rows, in one transaction.
     func rebuildRollups() async throws
 
+    /// The rollup cells whose stored values differ from what the rows give, read in one snapshot.
+    func verify() async throws -> [RollupDrift]
+
     /// Throws when the store cannot currently serve reads and writes.
     func checkReadiness() async throws
 }

@@ -262,4 +262,21 @@ public struct PostgresRows: Sendable {
 extension PostgresRows: RowTransaction, RowSnapshot {
     /// The snapshot's rollups (in a repeatable-read transaction).
     public var rollups: any RollupReader { PostgresRollupReader(rows: self) }
+
+    public func storedRollups() async throws -> StoredRollups {
+        StoredRollups(
+            daily: try await rows((String, Int, Int, Int, Int).self, "SELECT scope, day, active, pings, new FROM daily_rollup").map {
+                DailyCell(scope: $0.0, day: $0.1, active: $0.2, pings: $0.3, new: $0.4)
+            },
+            windows: try await rows((Int, String, Int, Int).self, #"SELECT "window", scope, day, delta FROM window_delta"#).map {
+                WindowCell(window: $0.0, scope: $0.1, day: $0.2, delta: $0.3)
+            },
+            retention: try await rows((Int, Int, Int).self, "SELECT cohort, week, instances FROM retention_weeks").map {
+                RetentionCell(cohort: $0.0, week: $0.1, instances: $0.2)
+            },
+            daysSeen: try await rows((Int, Int, Int).self, "SELECT seen, day, delta FROM days_seen_delta").map {
+                DaysSeenCell(seen: $0.0, day: $0.1, delta: $0.2)
+            }
+        )
+    }
 }

@@ -58,4 +58,5 @@ final class RunningPostgresStore: UsageStore {
     func purge(olderThan days: Int, today: UTCDay) async throws -> PurgeResult { try await ready().purge(olderThan: days, today: today) }
     func checkReadiness() async throws { try await ready().checkReadiness() }
     func rebuildRollups() async throws { try await ready().rebuildRollups() }
+    func verify() async throws -> [RollupDrift] { try await ready().verify() }
 }

@@ -25,6 +25,32 @@ enum StoreBackend: String, CaseIterable {
         return (store, cleanup)
     }
 
+    /// A fresh, empty store, a way to run one SQL statement on its database directly (as an
+    /// operator's manual edit would), and a cleanup.
+    func makeStoreWithSQL() throws -> (store: any UsageStore, execute: @Sendable (String) async throws -> Void, cleanup: @Sendable () -> Void) {
+        switch self {
+        case .sqlite:
+            let directory = try TemporaryDirectory()
+            let path = directory.path("usage.sqlite")
+            let store = try SQLiteUsageStore(path: path, logger: Logger(label: "test"))
+            return (store, { sql in try await DatabaseQueue(path: path).write { db in try db.execute(sql: sql) } }, { directory.remove() })
+        case .postgres:
+            let database = try PostgresTestDatabase()
+            let store = RunningPostgresStore(try PostgresUsageStore(url: database.url, logger: Logger(label: "test")), creating: database)
+            return (
+                store,
+                { sql in
+                    _ = try await store.ready()
+                    _ = try await PostgresUsageStoreTests.query(database.url, sql, as: Int.self)
+                },
+                {
+                    store.stop()
+                    database.dropInBackground(after: store.migrated)
+                }
+            )
+        }
+    }
+
     /// A fresh, empty store; a way to open its database again as a collector starting on it
     /// would (with or without a pseudonymisation key); the stored instance keys, as read from
     /// the database itself; and a cleanup to call at the end.

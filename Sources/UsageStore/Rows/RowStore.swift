@@ -185,6 +185,16 @@ public final class RowStore<Driver: StoreDriver>: UsageStore {
         }
     }
 
+    /// The rollup cells whose stored values are not what the rows give, from one snapshot: each
+    /// rollup recomputed from the day rows with the fold engine's rebuild and compared.
+    public func verify() async throws -> [RollupDrift] {
+        try await foldJournal()
+        return try await driver.read { snapshot in
+            let rebuilt = try await Self.rollupsRebuilt(from: snapshot)
+            return RollupDrift.between(stored: try await snapshot.storedRollups(), rebuilt: rebuilt)
+        }
+    }
+
     /// Instances read per query of a rebuild: its memory holds this many instances' rows.
     static var rebuildChunk: Int { 10_000 }
 

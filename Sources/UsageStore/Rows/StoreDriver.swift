@@ -110,4 +110,7 @@ extension RowTransaction {
 public protocol RowSnapshot: RowReading {
     /// The snapshot's rollup rows, for the reports.
     var rollups: any RollupReader { get }
+
+    /// Every stored rollup row (``RowStore/verify()``).
+    func storedRollups() async throws -> StoredRollups
 }
