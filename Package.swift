@@ -74,6 +74,7 @@ let package = Package(
                 .embedInCode("Migrations/2026-12-03-005-weeks-before-1970.sql"),
                 .embedInCode("Migrations/2026-12-04-006-days-seen.sql"),
                 .embedInCode("Migrations/2026-12-04-007-rollups-written-by-the-fold.sql"),
+                .embedInCode("Migrations/2026-12-07-008-import-manifest.sql"),
             ]
         ),
         .target(
@@ -95,6 +96,7 @@ let package = Package(
                 .embedInCode("Migrations/2026-12-03-005-ping-journal.sql"),
                 .embedInCode("Migrations/2026-12-04-006-days-seen.sql"),
                 .embedInCode("Migrations/2026-12-04-007-rollups-written-by-the-fold.sql"),
+                .embedInCode("Migrations/2026-12-07-008-import-manifest.sql"),
             ]
         ),
 
@@ -104,6 +106,7 @@ let package = Package(
             dependencies: [
                 "UsageTrackingCore",
                 "UsageStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ]

@@ -1,8 +1,9 @@
 import UsageStore
 import UsageTrackingCore
 
-/// `import-csv`: pings with their times (`time,instance_id,region`), validated like live pings
-/// and merged idempotently, so loading the same file twice changes nothing.
+/// `import-csv`: pings with their times (`time,instance_id,region`), validated like live pings;
+/// each file is an object of the import manifest (``ImportManifest``), read once, its pings
+/// counted once, so importing the same file twice changes nothing and two files add up.
 public struct CSVImporter {
     public struct Tally: Sendable, Hashable {
         public var lines = 0
@@ -11,6 +12,10 @@ public struct CSVImporter {
         /// The first few rejected lines: number and reason.
         public var firstRejections: [String] = []
         public var merge = MergeCounts()
+        /// The manifest held the file as it is: not read.
+        public var alreadyImported = false
+        /// It grew since it was imported: read from where it grew (`--reimport-changed`).
+        public var grown = false
 
         /// Counts a rejected line in, and keeps why when it is one of the first few.
         mutating func reject(line: Int, _ reason: String) {
@@ -19,31 +24,71 @@ public struct CSVImporter {
         }
     }
 
-    /// Merges a batch into the store (`UsageStore.merge`, or the merge of a bulk load).
-    let merge: ([DayAggregate]) async throws -> MergeCounts
-    /// How many (instance, day) aggregates are held before they are merged, 50,000 per transaction.
-    let batchSize: Int
+    let write: (ImportBatch) async throws -> MergeCounts
+    let manifest: ImportManifest
 
-    public init(batchSize: Int = 200_000, merge: @escaping ([DayAggregate]) async throws -> MergeCounts) {
-        self.merge = merge
-        self.batchSize = batchSize
+    public init(manifest: ImportManifest = .none, write: @escaping (ImportBatch) async throws -> MergeCounts) {
+        self.write = write
+        self.manifest = manifest
     }
 
-    /// Merges the aggregates held so far, in transactions of at most 50,000, and empties them.
-    func mergeBatch(_ aggregates: inout DayAggregator, into summary: inout Tally) async throws {
-        summary.merge = summary.merge + (try await aggregates.flush(transactionSize: 50_000, to: merge))
-    }
-
-    /// Imports the CSV file at `path`, which must be a regular file (a device or a named pipe is
-    /// an `ImportError` naming it); a line longer than `LineReader.maximumLineLength` is rejected.
-    public func importFile(_ path: String) async throws -> Tally {
-        let reader = try LineReader(path: path)
-        var summary = Tally()
-        var aggregates = DayAggregator()
-        guard case .text(let header) = try reader.nextLine(), String(decoding: header, as: UTF8.self) == PingCSV.header else {
-            throw ImportError("\(path) does not start with the header \(PingCSV.header)")
+    /// Imports each file, which must be a regular file (a device or a named pipe is an
+    /// `ImportError` naming it), and returns what became of each, in order; a line longer than
+    /// `LineReader.maximumLineLength` is rejected. Each file is written in one transaction with
+    /// its manifest record (or, replacing imports before the manifest, all of them at the end).
+    public func importFiles(_ paths: [String]) async throws -> [(path: String, tally: Tally)] {
+        for path in paths {
+            if let kind = RegularFile.kind(of: path, followLink: true), kind != .regular {
+                throw ImportError("\(path) is not a regular file: it is \(kind.description)")
+            }
         }
-        var lineNumber = 1
+        let sources = paths.map { ImportSource(path: $0, openPath: $0, name: $0, given: true) }
+        var skipped: [String] = []
+        var alreadyImported = 0
+        var grown: [String] = []
+        let plan = try await manifest.plan(sources, skipped: &skipped, tally: &alreadyImported, grown: &grown)
+        let planned = Dictionary(plan.map { ($0.source.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var batch = ImportBatcher(write: write, batchSize: 0, replacingUnrecorded: manifest.replacingUnrecorded)
+        var results: [(path: String, tally: Tally)] = []
+        for path in paths {
+            var tally = Tally()
+            guard let object = planned[path] else {
+                tally.alreadyImported = true
+                results.append((path, tally))
+                continue
+            }
+            tally.grown = grown.contains(object.source.name)
+            try read(object, into: &batch.aggregates, tally: &tally)
+            let before = batch.counts
+            try await batch.finished(object.record)
+            tally.merge = MergeCounts(
+                inserted: batch.counts.inserted - before.inserted, updated: batch.counts.updated - before.updated,
+                unchanged: batch.counts.unchanged - before.unchanged
+            )
+            results.append((path, tally))
+        }
+        let before = batch.counts
+        try await batch.finish()
+        if let last = results.indices.last {
+            // Replacing imports before the manifest, every file is written at the end.
+            results[last].tally.merge = results[last].tally.merge + MergeCounts(
+                inserted: batch.counts.inserted - before.inserted, updated: batch.counts.updated - before.updated,
+                unchanged: batch.counts.unchanged - before.unchanged
+            )
+        }
+        return results
+    }
+
+    /// Reads one file's lines into `aggregates` (from where it grew, for a grown one: no header there).
+    func read(_ object: ImportManifest.Planned, into aggregates: inout DayAggregator, tally summary: inout Tally) throws {
+        let reader = LineReader(file: object.file, from: object.offset)
+        var lineNumber = 0
+        if object.offset == 0 {
+            guard case .text(let header) = try reader.nextLine(), String(decoding: header, as: UTF8.self) == PingCSV.header else {
+                throw ImportError("\(object.source.path) does not start with the header \(PingCSV.header)")
+            }
+            lineNumber = 1
+        }
         while let next = try reader.nextLine() {
             lineNumber += 1
             switch next {
@@ -61,12 +106,6 @@ public struct CSVImporter {
                     summary.reject(line: lineNumber, error.detail)
                 }
             }
-            // Merged as soon as a batch is full: memory stays bounded however large the file.
-            if aggregates.count >= batchSize {
-                try await mergeBatch(&aggregates, into: &summary)
-            }
         }
-        try await mergeBatch(&aggregates, into: &summary)
-        return summary
     }
 }

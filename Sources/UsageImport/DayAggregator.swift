@@ -37,24 +37,9 @@ struct DayAggregator {
         }
     }
 
-    /// Hands every aggregate held to `merge`, at most `transactionSize` per call, and empties.
-    /// Split over several calls, they go in (instance, day) order, so each instance's days still
-    /// reach the store oldest first (as one call would apply them).
-    mutating func flush(
-        transactionSize: Int = .max, to merge: ([DayAggregate]) async throws -> MergeCounts
-    ) async throws -> MergeCounts {
+    /// Every aggregate held, emptied.
+    mutating func drain() -> [DayAggregate] {
         defer { byKey.removeAll(keepingCapacity: true) }
-        guard byKey.count > transactionSize else {
-            return byKey.isEmpty ? MergeCounts() : try await merge(Array(byKey.values))
-        }
-        let days = Array(byKey.values).sortedByInstanceAndDay()
-        var summary = MergeCounts()
-        var index = 0
-        while index < days.count {
-            let batch = Array(days[index..<min(index + transactionSize, days.count)])
-            summary = summary + (try await merge(batch))
-            index += batch.count
-        }
-        return summary
+        return Array(byKey.values)
     }
 }

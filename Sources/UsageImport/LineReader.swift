@@ -40,8 +40,14 @@ public final class LineReader {
     public private(set) var bytesRead = 0
 
     /// Opens `path`, which must be a regular file (else the error names it and what it is).
-    public init(path: String, maximumLineLength: Int = LineReader.maximumLineLength, blockSize: Int = 64 << 10) throws(ImportError) {
-        file = try RegularFile(path: path)
+    public convenience init(path: String, maximumLineLength: Int = LineReader.maximumLineLength, blockSize: Int = 64 << 10) throws(ImportError) {
+        self.init(file: try RegularFile(path: path), maximumLineLength: maximumLineLength, blockSize: blockSize)
+    }
+
+    /// Reads an open file from `offset` on.
+    init(file: RegularFile, from offset: Int = 0, maximumLineLength: Int = LineReader.maximumLineLength, blockSize: Int = 64 << 10) {
+        self.file = file
+        if offset > 0 { lseek(file.descriptor, off_t(offset), SEEK_SET) }
         self.maximumLineLength = max(1, maximumLineLength)
         block = .allocate(byteCount: max(1, blockSize), alignment: 16)
         line = .allocate(capacity: self.maximumLineLength)

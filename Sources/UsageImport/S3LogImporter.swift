@@ -28,8 +28,13 @@ public struct S3LogImporter {
         /// `.gz` files that end before their compressed data does, each with what was read of it.
         public var truncated: [String] = []
         public var merge = MergeCounts()
-        /// (instance, day) aggregates handed to the store, batch by batch (a row whose records
-        /// fall in two batches counts in each).
+        /// Objects skipped because the manifest holds them as they are now.
+        public var alreadyImported = 0
+        /// Objects that grew since they were imported, read from where they grew (`--reimport-changed`).
+        public var grown: [String] = []
+        /// The import replaced the pings of imports the manifest had no record of.
+        public var replacedUnrecorded = false
+        /// (instance, day) aggregates handed to the store.
         public var aggregates = 0
         /// Batches handed to the store.
         public var batches = 0
@@ -49,7 +54,7 @@ public struct S3LogImporter {
                     ? "(instance, day) rows: \(aggregates) found"
                         + (batches > 1 ? " in \(batches) batches (a row whose records fall in two batches is counted in each)" : "")
                         + "; dry run, nothing stored"
-                    : "(instance, day) rows: \(merge.inserted) new, \(merge.updated) grown, \(merge.unchanged) already stored (duplicates)",
+                    : "(instance, day) rows: \(merge.inserted) new, \(merge.updated) grown, \(merge.unchanged) unchanged",
             ]
             for reason in skipped.keys.sorted() {
                 lines.append("skipped, \(reason): \(skipped[reason]!)")
@@ -61,35 +66,41 @@ public struct S3LogImporter {
                 lines.append("truncated file:    \(file)")
             }
             lines.append("malformed lines:   \(malformed)" + (firstMalformed.isEmpty ? "" : " (first: \(firstMalformed.joined(separator: ", ")))"))
+            if !dryRun {
+                lines.insert("files skipped:     \(alreadyImported) already imported", at: 1)
+            }
+            for name in grown {
+                lines.append("grown file:        \(name) (read from where it grew)")
+            }
+            if replacedUnrecorded {
+                lines.append("replaced:          the pings of imports before the manifest, by this reading of every object")
+            }
             return lines.joined(separator: "\n") + "\n"
         }
     }
 
-    /// Merges a batch into the store (`UsageStore.merge`, or the merge of a bulk load).
-    let merge: ([DayAggregate]) async throws -> MergeCounts
+    /// Writes one batch (whole objects and their manifest records) in one transaction.
+    let write: (ImportBatch) async throws -> MergeCounts
+    let manifest: ImportManifest
     /// Called now and then with the running summary (for a progress line on a terminal).
     let progress: (Tally) -> Void
-    /// How many (instance, day) aggregates are held before they are merged in one transaction.
+    /// How many (instance, day) aggregates are held, at least, before the objects read so far are
+    /// written in one transaction (an object's own are always written together: they are counted
+    /// once, with its manifest record, or not at all).
     let batchSize: Int
     /// Bytes read from a file at a time; a full batch is merged between two blocks. (A block of
     /// a `.gz` holds several times its size of log: 1 MiB of it, some ten to twenty thousand records.)
     let blockSize: Int
 
     public init(
-        batchSize: Int = 200_000, blockSize: Int = 1 << 20,
-        merge: @escaping ([DayAggregate]) async throws -> MergeCounts, progress: @escaping (Tally) -> Void = { _ in }
+        batchSize: Int = 200_000, blockSize: Int = 1 << 20, manifest: ImportManifest = .none,
+        write: @escaping (ImportBatch) async throws -> MergeCounts, progress: @escaping (Tally) -> Void = { _ in }
     ) {
-        self.merge = merge
+        self.write = write
+        self.manifest = manifest
         self.batchSize = batchSize
         self.blockSize = max(1, blockSize)
         self.progress = progress
-    }
-
-    /// Merges the aggregates held so far in one transaction, and empties them.
-    func mergeBatch(_ aggregates: inout DayAggregator, into summary: inout Tally) async throws {
-        summary.aggregates += aggregates.count
-        summary.batches += 1
-        summary.merge = summary.merge + (try await aggregates.flush(to: merge))
     }
 
     /// Imports every path: a file, a `.gz` file, or a folder of them.
@@ -99,25 +110,21 @@ public struct S3LogImporter {
     /// store), so the work is spread over two cores.
     public func importPaths(_ paths: [String]) async throws -> Tally {
         var summary = Tally()
-        var aggregates = DayAggregator(expected: batchSize)
-        func add(_ block: S3LogBlockParser.Block) async throws {
+        let (sources, skippedFiles) = try Self.files(paths)
+        summary.skippedFiles = skippedFiles
+        let plan = try await manifest.plan(sources, skipped: &summary.skippedFiles, tally: &summary.alreadyImported, grown: &summary.grown)
+        var batch = ImportBatcher(write: write, batchSize: batchSize, replacingUnrecorded: manifest.replacingUnrecorded)
+        func add(_ block: S3LogBlockParser.Block) {
             summary.add(block)
-            for ping in block.pings { aggregates.add(ping) }
-            // A full batch is merged at once, also in the middle of a file: memory stays bounded
-            // however large one file is.
-            if aggregates.count >= batchSize {
-                try await mergeBatch(&aggregates, into: &summary)
-            }
+            for ping in block.pings { batch.aggregates.add(ping) }
             if summary.records % 100_000 < block.records { progress(summary) }
         }
         // Two buffers take turns: one being parsed, one being filled.
         var buffers = [ByteBufferAllocator().buffer(capacity: blockSize), ByteBufferAllocator().buffer(capacity: blockSize)]
-        let (sources, skippedFiles) = try Self.files(paths)
-        summary.skippedFiles = skippedFiles
-        for source in sources {
-            guard let file = try Self.open(source, skipped: &summary.skippedFiles) else { continue }
+        for object in plan {
+            let file = LogFile(file: object.file, from: object.offset)
             summary.files += 1
-            let path = source.path
+            let path = object.source.path
             let parser = try S3LogBlockParser(name: (path as NSString).lastPathComponent, gzipped: path.hasSuffix(".gz"))
             try await withThrowingTaskGroup(of: (S3LogBlockParser.Block, ByteBuffer).self) { group in
                 /// Reads the next block into a free buffer; `nil` (the buffer put back) at the end.
@@ -143,24 +150,32 @@ public struct S3LogImporter {
                     } else if let next {
                         buffers.append(next)
                     }
-                    try await add(block)
+                    add(block)
                     if following == nil { return }
                 }
             }
-            try await add(parser.finish())
+            add(parser.finish())
             progress(summary)
+            // The object is read: written with the objects before it once they make a batch.
+            try await batch.finished(object.record)
         }
-        if aggregates.count > 0 {
-            try await mergeBatch(&aggregates, into: &summary)
-        }
+        try await batch.finish()
+        (summary.merge, summary.aggregates, summary.batches) = (batch.counts, batch.aggregated, batch.batches)
+        summary.replacedUnrecorded = manifest.replacingUnrecorded && !plan.isEmpty
         return summary
+    }
+
+    /// Refuses paths that cannot be imported (missing, a device, a named pipe), as
+    /// ``importPaths(_:)`` would, without opening anything.
+    public static func check(_ paths: [String]) throws(ImportError) {
+        _ = try files(paths)
     }
 
     /// Opens `source`; a file of a folder that cannot be opened as a regular file (replaced by a
     /// pipe since the folder was read, say) is added to `skipped` instead, and `nil` returned.
-    static func open(_ source: Source, skipped: inout [String]) throws(ImportError) -> LogFile? {
+    static func open(_ source: Source, skipped: inout [String]) throws(ImportError) -> RegularFile? {
         do {
-            return try LogFile(path: source.openPath, followLink: source.given)
+            return try RegularFile(path: source.openPath, followLink: source.given)
         } catch {
             if source.given { throw error }
             skipped.append("\(source.path): \(error.description)")
@@ -168,13 +183,7 @@ public struct S3LogImporter {
         }
     }
 
-    /// A file to read: the path it is known by, and the path to open (a link's target, resolved).
-    struct Source: Equatable {
-        let path: String
-        let openPath: String
-        /// Named on the command line (a link there is followed) rather than found in a folder.
-        let given: Bool
-    }
+    typealias Source = ImportSource
 
     /// Files to read, in a stable order, and the files of the folders skipped, with why.
     ///
@@ -196,7 +205,7 @@ public struct S3LogImporter {
             }
             switch kind {
             case .regular:
-                result.append(Source(path: path, openPath: path, given: true))
+                result.append(Source(path: path, openPath: path, name: path, given: true))
             case .folder:
                 guard let root = realPath(path) else { throw ImportError("cannot read the folder \(path)") }
                 var found: [Source] = []
@@ -213,6 +222,10 @@ public struct S3LogImporter {
 
     /// Adds the files of `folder` (inside the folder `given`, whose real path is `root`) to `found`.
     private static func walk(_ folder: String, root: String, given: String, found: inout [Source], skipped: inout [String]) throws(ImportError) {
+        func relative(_ full: String) -> String {
+            let prefix = given.hasSuffix("/") ? given : given + "/"
+            return full.hasPrefix(prefix) ? String(full.dropFirst(prefix.count)) : full
+        }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder)
@@ -229,7 +242,7 @@ public struct S3LogImporter {
             if name.hasPrefix(".") { continue }
             switch kind {
             case .regular:
-                found.append(Source(path: full, openPath: full, given: false))
+                found.append(Source(path: full, openPath: full, name: relative(full), given: false))
             case .symbolicLink:
                 guard let target = realPath(full) else {
                     skipped.append("\(full): a broken symbolic link")
@@ -241,7 +254,7 @@ public struct S3LogImporter {
                 }
                 let targetKind = RegularFile.kind(of: target, followLink: false) ?? .unknown
                 if targetKind == .regular {
-                    found.append(Source(path: full, openPath: target, given: false))
+                    found.append(Source(path: full, openPath: target, name: relative(full), given: false))
                 } else {
                     skipped.append("\(full): a symbolic link to \(targetKind.description), not a regular file")
                 }
@@ -282,12 +295,13 @@ extension S3LogImporter.Tally {
     }
 }
 
-/// A log file read a block at a time: a regular file only (`RegularFile`).
+/// A log file read a block at a time: a regular file only (`RegularFile`), from `offset` on.
 final class LogFile {
     private let file: RegularFile
 
-    init(path: String, followLink: Bool) throws(ImportError) {
-        file = try RegularFile(path: path, followLink: followLink)
+    init(file: RegularFile, from offset: Int = 0) {
+        self.file = file
+        if offset > 0 { lseek(file.descriptor, off_t(offset), SEEK_SET) }
     }
 
     /// Replaces the buffer's bytes with the file's next `count` (fewer at its end); how many.

@@ -23,6 +23,18 @@ public protocol UsageStore: Sendable {
     /// SQLite database, without its secondary indexes until the end).
     func bulkMerge(_ load: (_ merge: @escaping @Sendable ([DayAggregate]) async throws -> MergeCounts) async throws -> Void) async throws
 
+    /// What the manifest holds of the objects named (those imported before).
+    func importedObjects(named names: [String]) async throws -> [String: ImportedObject]
+
+    /// Whether the rows may hold imported pings the manifest has no record of (imported by a
+    /// release before it existed): then the next import must read every object once and replace
+    /// them (``ImportBatch/Counting/replacingUnrecorded``).
+    func holdsUnrecordedImports() async throws -> Bool
+
+    /// Runs `load`, which writes an import's batches (each one transaction: its aggregates and
+    /// its objects in the manifest together), in the fastest way the store has.
+    func bulkImport(_ load: (_ write: @escaping @Sendable (ImportBatch) async throws -> MergeCounts) async throws -> Void) async throws
+
     /// Services that must run while the store is used (a connection pool, the journal folder),
     /// started before and stopped after whatever uses the store.
     var services: [any Service] { get }

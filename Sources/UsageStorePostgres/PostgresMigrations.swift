@@ -40,6 +40,7 @@ enum PostgresMigrations {
         Migration("2026-12-03-005-ping-journal", PackageResources._026_12_03_005_ping_journal_sql),
         Migration("2026-12-04-006-days-seen", PackageResources._026_12_04_006_days_seen_sql),
         Migration("2026-12-04-007-rollups-written-by-the-fold", PackageResources._026_12_04_007_rollups_written_by_the_fold_sql),
+        Migration("2026-12-07-008-import-manifest", PackageResources._026_12_07_008_import_manifest_sql),
     ]
 
     /// The key of the session advisory lock held while migrating ("usage-tracking migrations").

@@ -218,6 +218,40 @@ public struct PostgresRows: Sendable {
         }
     }
 
+    // MARK: Imports and settings
+
+    public func recordImported(_ objects: [ImportedObject], at milliseconds: Int64) async throws {
+        guard !objects.isEmpty else { return }
+        try await execute("""
+            INSERT INTO imported_objects (name, size, modified_ms, head_sha256, tail_sha256, imported_ms)
+            SELECT x.name, x.size, x.modified, x.head, x.tail, \(milliseconds)
+            FROM unnest(\(objects.map(\.name))::text[], \(objects.map(\.size))::bigint[], \(objects.map(\.modified))::bigint[],
+                        \(objects.map(\.head))::text[], \(objects.map(\.tail))::text[])
+                 AS x(name, size, modified, head, tail)
+            ON CONFLICT (name) DO UPDATE SET size = excluded.size, modified_ms = excluded.modified_ms, head_sha256 = excluded.head_sha256,
+                tail_sha256 = excluded.tail_sha256, imported_ms = excluded.imported_ms
+            """)
+    }
+
+    public func importedObjects(named names: [String]) async throws -> [String: ImportedObject] {
+        guard !names.isEmpty else { return [:] }
+        var result: [String: ImportedObject] = [:]
+        for (name, size, modified, head, tail) in try await rows((String, Int, Int64, String, String).self, """
+            SELECT name, size, modified_ms, head_sha256, tail_sha256 FROM imported_objects WHERE name = ANY(\(names)::text[])
+            """) {
+            result[name] = ImportedObject(name: name, size: size, modified: modified, head: head, tail: tail)
+        }
+        return result
+    }
+
+    public func setting(_ name: String) async throws -> String? {
+        try await rows(String.self, "SELECT value FROM settings WHERE name = \(name)").first
+    }
+
+    public func setSetting(_ name: String, _ value: String) async throws {
+        try await execute("INSERT INTO settings (name, value) VALUES (\(name), \(value)) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+    }
+
     // MARK: The journal
 
     /// The oldest entries, as one range of the primary key: whatever the planner thinks of the

@@ -17,6 +17,7 @@ enum SQLiteMigrations {
         ("2026-12-03-005-weeks-before-1970", PackageResources._026_12_03_005_weeks_before_1970_sql),
         ("2026-12-04-006-days-seen", PackageResources._026_12_04_006_days_seen_sql),
         ("2026-12-04-007-rollups-written-by-the-fold", PackageResources._026_12_04_007_rollups_written_by_the_fold_sql),
+        ("2026-12-07-008-import-manifest", PackageResources._026_12_07_008_import_manifest_sql),
     ]
 
     static var migrator: DatabaseMigrator {

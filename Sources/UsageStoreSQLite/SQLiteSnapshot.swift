@@ -20,6 +20,10 @@ public struct SQLiteSnapshot: RowSnapshot {
         try await snapshot.read { db in try SQLiteTransaction.instanceRows(after: key, limit: limit, db) }
     }
 
+    public func importedObjects(named names: [String]) async throws -> [String: ImportedObject] {
+        try await snapshot.read { db in try SQLiteTransaction.importedObjects(named: names, db) }
+    }
+
     public func storedRollups() async throws -> StoredRollups {
         try await snapshot.read { db in
             StoredRollups(

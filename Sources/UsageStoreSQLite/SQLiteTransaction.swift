@@ -269,6 +269,57 @@ public final class SQLiteTransaction: RowTransaction, Sendable {
         }
     }
 
+    // MARK: Imports and settings
+
+    public func recordImported(_ objects: [ImportedObject], at milliseconds: Int64) async throws {
+        guard !objects.isEmpty else { return }
+        try await access { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO imported_objects (name, size, modified_ms, head_sha256, tail_sha256, imported_ms) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET size = excluded.size, modified_ms = excluded.modified_ms, head_sha256 = excluded.head_sha256,
+                    tail_sha256 = excluded.tail_sha256, imported_ms = excluded.imported_ms
+                """)
+            for object in objects {
+                try upsert.execute(arguments: [object.name, object.size, object.modified, object.head, object.tail, milliseconds])
+            }
+        }
+    }
+
+    public func importedObjects(named names: [String]) async throws -> [String: ImportedObject] {
+        try await access { db in try Self.importedObjects(named: names, db) }
+    }
+
+    /// The manifest's records of `names`; the whole manifest read once when they are many (a
+    /// folder of years of log objects), each looked up by its key when they are few.
+    static func importedObjects(named names: [String], _ db: Database) throws -> [String: ImportedObject] {
+        var result: [String: ImportedObject] = [:]
+        func object(_ row: Row) -> ImportedObject { ImportedObject(name: row[0], size: row[1], modified: row[2], head: row[3], tail: row[4]) }
+        if names.count > 1_000 {
+            let wanted = Set(names)
+            let rows = try Row.fetchCursor(db, sql: "SELECT name, size, modified_ms, head_sha256, tail_sha256 FROM imported_objects")
+            while let row = try rows.next() {
+                let name: String = row[0]
+                if wanted.contains(name) { result[name] = object(row) }
+            }
+            return result
+        }
+        let select = try db.cachedStatement(sql: "SELECT name, size, modified_ms, head_sha256, tail_sha256 FROM imported_objects WHERE name = ?")
+        for name in names {
+            if let row = try Row.fetchOne(select, arguments: [name]) { result[name] = object(row) }
+        }
+        return result
+    }
+
+    public func setting(_ name: String) async throws -> String? {
+        try await access { db in try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = ?", arguments: [name]) }
+    }
+
+    public func setSetting(_ name: String, _ value: String) async throws {
+        try await access { db in
+            try db.execute(sql: "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", arguments: [name, value])
+        }
+    }
+
     // MARK: Bulk loads and readiness
 
     public func markBulkLoad() async throws {

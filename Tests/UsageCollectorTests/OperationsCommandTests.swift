@@ -63,7 +63,8 @@ import UsageTrackingCore
                     }
                 }
             }
-            try await Task.sleep(for: .seconds(1))
+            // Until the load is well under way (a loaded machine takes its time).
+            for _ in 0..<600 where state.acknowledged.withLock({ $0.count }) < 50 { try await Task.sleep(for: .milliseconds(100)) }
             let started = ContinuousClock.now
             let before = state.acknowledged.withLock { $0.filter { $0.value < started }.map(\.key) }
             let backup = try await ProcessRunner.runAsync(Self.collector, ["backup", "--database", path, copy])

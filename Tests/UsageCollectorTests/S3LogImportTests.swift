@@ -74,7 +74,8 @@ import UsageStoreSQLite
         #expect(summary.contains("files read:        2"))
         #expect(summary.contains("records read:      12"))
         #expect(summary.contains("pings found:       6"))
-        #expect(summary.contains("(instance, day) rows: 5 new, 0 grown, 0 already stored (duplicates)"))
+        #expect(summary.contains("(instance, day) rows: 5 new, 0 grown, 0 unchanged"))
+        #expect(summary.contains("files skipped:     0 already imported"))
         #expect(summary.contains("skipped, not_a_get_of_an_instance_object: 2"))
         #expect(summary.contains("skipped, not_a_usage_bucket: 1"))
         #expect(summary.contains("skipped, invalid_instance_id: 1"))
@@ -96,9 +97,11 @@ import UsageStoreSQLite
         let before = try await store.dailyActivity(from: nil, to: nil, window: 7, region: nil)
         #expect(before.map(\.active) == [3, 4])
 
-        // The same logs again change nothing.
+        // The same logs again change nothing: no file is read.
         let second = try await ProcessRunner.runAsync(collector, ["import-s3-logs", logs.path, "--database", database])
-        #expect(second.standardOutput.contains("(instance, day) rows: 0 new, 0 grown, 5 already stored (duplicates)"))
+        #expect(second.standardOutput.contains("files read:        0"), "\(second.standardOutput)")
+        #expect(second.standardOutput.contains("files skipped:     2 already imported"))
+        #expect(second.standardOutput.contains("(instance, day) rows: 0 new, 0 grown, 0 unchanged"))
         #expect(try await store.dailyActivity(from: nil, to: nil, window: 7, region: nil) == before)
         #expect(try await store.instanceRecord(InstanceID(validating: "i-0123456789abcdef0")) == main)
 

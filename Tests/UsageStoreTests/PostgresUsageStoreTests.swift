@@ -132,7 +132,7 @@ struct PostgresUsageStoreTests {
                 try await group.waitForAll()
             }
             let rows = try await Self.query(database.url, "SELECT id FROM schema_migrations ORDER BY id", as: String.self)
-            #expect(rows == ["2026-11-30-001-instance-days", "2026-11-30-002-settings", "2026-11-30-003-report-rollups", "2026-11-30-004-write-functions", "2026-12-03-005-ping-journal", "2026-12-04-006-days-seen", "2026-12-04-007-rollups-written-by-the-fold"])
+            #expect(rows == ["2026-11-30-001-instance-days", "2026-11-30-002-settings", "2026-11-30-003-report-rollups", "2026-11-30-004-write-functions", "2026-12-03-005-ping-journal", "2026-12-04-006-days-seen", "2026-12-04-007-rollups-written-by-the-fold", "2026-12-07-008-import-manifest"])
             // Migrating again changes nothing and keeps the data.
             try await Self.withStore(database: database) { store, _ in
                 _ = try await store.record(Sample.ping(1))

@@ -59,4 +59,9 @@ final class RunningPostgresStore: UsageStore {
     func checkReadiness() async throws { try await ready().checkReadiness() }
     func rebuildRollups() async throws { try await ready().rebuildRollups() }
     func verify() async throws -> [RollupDrift] { try await ready().verify() }
+    func importedObjects(named names: [String]) async throws -> [String: ImportedObject] { try await ready().importedObjects(named: names) }
+    func holdsUnrecordedImports() async throws -> Bool { try await ready().holdsUnrecordedImports() }
+    func bulkImport(_ load: (_ write: @escaping @Sendable (ImportBatch) async throws -> MergeCounts) async throws -> Void) async throws {
+        try await ready().bulkImport(load)
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import UsageTrackingCore
@@ -97,10 +98,24 @@ public final class RowStore<Driver: StoreDriver>: UsageStore {
     /// throughout; the driver may prepare for the load (``StoreDriver/beginBulkLoad()``) and
     /// undoes it at the end, also when `load` throws.
     public func bulkMerge(_ load: (_ merge: @escaping @Sendable ([DayAggregate]) async throws -> MergeCounts) async throws -> Void) async throws {
+        try await bulkLoad { marked in
+            try await load { batch in try await self.merge(batch, inBulkLoad: marked) }
+        }
+    }
+
+    public func bulkImport(_ load: (_ write: @escaping @Sendable (ImportBatch) async throws -> MergeCounts) async throws -> Void) async throws {
+        try await bulkLoad { marked in
+            try await load { batch in try await self.write(batch, inBulkLoad: marked) }
+        }
+    }
+
+    /// Runs `load` between the driver's preparations for a bulk load and their undoing; `load`
+    /// learns whether each batch must mark the load (``RowTransaction/markBulkLoad()``).
+    func bulkLoad(_ load: (_ marked: Bool) async throws -> Void) async throws {
         try await foldJournal()
         let marked = try await driver.beginBulkLoad()
         do {
-            try await load { batch in try await self.merge(batch, inBulkLoad: marked) }
+            try await load(marked)
         } catch {
             // The batches merged so far stay (each one committed).
             do {
@@ -111,6 +126,34 @@ public final class RowStore<Driver: StoreDriver>: UsageStore {
             throw error
         }
         try await driver.endBulkLoad()
+    }
+
+    // MARK: Imports
+
+    public func importedObjects(named names: [String]) async throws -> [String: ImportedObject] {
+        try await driver.read { snapshot in try await snapshot.importedObjects(named: names) }
+    }
+
+    public func holdsUnrecordedImports() async throws -> Bool {
+        try await driver.write("import state") { rows in try await rows.setting("imports") == "unrecorded" }
+    }
+
+    /// Writes one import batch in one transaction through the fold: its aggregates counted as it
+    /// says, its objects in the manifest.
+    func write(_ batch: ImportBatch, inBulkLoad: Bool) async throws -> MergeCounts {
+        let changes = switch batch.counting {
+        case .adding: InstanceChanges(adding: batch.days, key: key)
+        case .replacingUnrecorded: InstanceChanges(merging: batch.days, key: key)
+        }
+        try await foldJournal()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return try await driver.write("import") { rows in
+            if inBulkLoad { try await rows.markBulkLoad() }
+            let counts = batch.days.isEmpty ? MergeCounts() : try await rows.fold(changes)
+            try await rows.recordImported(batch.objects, at: now)
+            if batch.finishesUnrecorded { try await rows.setSetting("imports", "recorded") }
+            return counts
+        }
     }
 
     // MARK: Erasure and retention

@@ -68,6 +68,9 @@ public protocol RowReading {
     /// instance row and every day row, oldest first; empty after the last. Day rows without an
     /// instance row are not read.
     func instanceRows(after key: String, limit: Int) async throws -> [(key: String, instance: StoredInstance, days: [StoredDay])]
+
+    /// What the import manifest holds of the objects named.
+    func importedObjects(named names: [String]) async throws -> [String: ImportedObject]
 }
 
 /// The row-level seam a driver implements inside one write transaction (``StoreDriver/write(_:_:)``).
@@ -100,6 +103,13 @@ public protocol RowTransaction: RowReading {
 
     /// Notes, in a batch of a bulk load, that the load is under way (``StoreDriver/beginBulkLoad()``).
     func markBulkLoad() async throws
+
+    /// Adds `objects` to the import manifest, replacing what it held of them.
+    func recordImported(_ objects: [ImportedObject], at milliseconds: Int64) async throws
+
+    /// The value of the database setting `name`, and a new one.
+    func setting(_ name: String) async throws -> String?
+    func setSetting(_ name: String, _ value: String) async throws
 }
 
 extension RowTransaction {

@@ -28,6 +28,19 @@ public struct InstanceChanges: Sendable {
         })
     }
 
+    /// Imported aggregates each counted once (an import's manifest makes sure of it): their pings
+    /// add to the stored counts, as live pings do.
+    public init(adding aggregates: [DayAggregate], key: (InstanceID) -> String) {
+        var byKey: [String: [StoredDay]] = [:]
+        for aggregate in aggregates {
+            byKey[key(aggregate.instanceID), default: []].append(StoredDay(
+                day: aggregate.day.daysSinceEpoch, region: aggregate.region?.code,
+                firstSeen: aggregate.firstSeenMilliseconds, lastSeen: aggregate.lastSeenMilliseconds, pings: aggregate.pings
+            ))
+        }
+        changes = Self.inKeyOrder(byKey).map { ($0.key, .pings($0.value.sorted { $0.day < $1.day })) }
+    }
+
     /// The same change for each of `keys`.
     public init(_ change: InstanceChange, of keys: [String]) {
         changes = Self.sorted(Array(Set(keys))).map { ($0, change) }
