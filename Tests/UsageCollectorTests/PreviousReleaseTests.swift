@@ -47,6 +47,19 @@ import TestSupport
         let actives = monthly.standardOutput.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[1] }
         #expect(seenActives.count > 20)
         #expect(seenActives == actives)
+        // The previous release imported known-pings.csv without a manifest: importing it again
+        // reads it once and replaces what that import stored (not added twice), and after that
+        // it is known.
+        let csv = Self.fixtures.deletingLastPathComponent().appendingPathComponent("known-pings.csv").path
+        let again = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["import-csv", csv, "--database", database, "--log-level", "warning"])
+        #expect(again.exitCode == 0, "\(again.standardError)")
+        #expect(again.standardOutput.contains("12 pings"), "\(again.standardOutput)")
+        let reimported = try await Self.reports(database)
+        for (line, (got, want)) in zip(reimported, expected).enumerated() {
+            #expect(got == want, "report \(line + 1) after importing the same file again")
+        }
+        let third = try await ProcessRunner.runAsync(ProcessRunner.product("usage-collector"), ["import-csv", csv, "--database", database, "--log-level", "warning"])
+        #expect(third.standardOutput.contains("already imported, not read"))
         // Migrated in place: the next ping goes through the journal and is counted.
         let before = try await LiveCollector.run(databasePath: database) { collector in
             let before = try await collector.storedDays().reduce(0) { $0 + $1.pings }

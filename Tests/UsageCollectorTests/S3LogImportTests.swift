@@ -135,4 +135,50 @@ import UsageStoreSQLite
         #expect(result.exitCode == 64)
         #expect(result.standardError.contains("/nonexistent/logs does not exist"))
     }
+
+    /// A day's pings in log objects that arrive in two syncs count as their sum (they counted as
+    /// the larger part); an object that changed is refused, naming it, and nothing of that import
+    /// is stored; one that only grew is read from where it grew with --reimport-changed.
+    @Test func aDaySplitOverTwoImportsCountsExactlyAndAChangedObjectIsRefused() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let logs = directory.url.appendingPathComponent("logs")
+        try FileManager.default.createDirectory(at: logs.appendingPathComponent("2026-11-29"), withIntermediateDirectories: true)
+        let database = directory.path("usage.sqlite")
+        let collector = ProcessRunner.product("usage-collector")
+        let id = "i-0123456789abcdef0"
+        func write(_ name: String, _ lines: [String]) throws {
+            try (lines.joined(separator: "\n") + "\n").write(to: logs.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+        func pings() async throws -> [Int] {
+            let store = try SQLiteUsageStore(path: database, logger: Logger(label: "test"))
+            return try await store.instanceRecord(InstanceID(validating: id))?.days.map(\.pings) ?? []
+        }
+        try write("2026-11-29/a", [Self.record(time: "29/Nov/2026:00:10:00 +0000", id: id, trailing: Self.trailing27)])
+        #expect(try await ProcessRunner.runAsync(collector, ["import-s3-logs", logs.path, "--database", database]).exitCode == 0)
+        try write("2026-11-29/b", [Self.record(time: "29/Nov/2026:05:00:00 +0000", id: id, trailing: Self.trailing27)])
+        let second = try await ProcessRunner.runAsync(collector, ["import-s3-logs", logs.path, "--database", database])
+        #expect(second.standardOutput.contains("files read:        1"), "\(second.standardOutput)")
+        #expect(second.standardOutput.contains("files skipped:     1 already imported"))
+        #expect(try await pings() == [2], "the two parts add up")
+
+        // Object a grew (the next sync finished it), and c is new: refused, a named, c not stored either.
+        try write("2026-11-29/a", [
+            Self.record(time: "29/Nov/2026:00:10:00 +0000", id: id, trailing: Self.trailing27),
+            Self.record(time: "29/Nov/2026:09:00:00 +0000", id: id, trailing: Self.trailing27),
+        ])
+        try write("2026-11-29/c", [Self.record(time: "29/Nov/2026:11:00:00 +0000", id: "i-89abcdef", trailing: Self.trailing27)])
+        let refused = try await ProcessRunner.runAsync(collector, ["import-s3-logs", logs.path, "--database", database])
+        #expect(refused.exitCode == 64)
+        #expect(refused.standardError.contains("changed since they were imported") && refused.standardError.contains("2026-11-29/a"), "\(refused.standardError)")
+        #expect(try await pings() == [2])
+        #expect(try await SQLiteUsageStore(path: database, logger: Logger(label: "test")).instanceRecord(InstanceID(validating: "i-89abcdef")) == nil)
+
+        let grown = try await ProcessRunner.runAsync(collector, ["import-s3-logs", "--reimport-changed", logs.path, "--database", database])
+        #expect(grown.exitCode == 0, "\(grown.standardError)")
+        #expect(grown.standardOutput.contains("grown file:        2026-11-29/a (read from where it grew)"), "\(grown.standardOutput)")
+        #expect(grown.standardOutput.contains("pings found:       2"), "the grown part and the new file: \(grown.standardOutput)")
+        #expect(try await pings() == [3], "what a gained is counted, what it held is not counted again")
+        #expect(try await ProcessRunner.runAsync(collector, ["verify", "--database", database]).exitCode == 0)
+    }
 }
