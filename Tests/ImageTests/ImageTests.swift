@@ -223,6 +223,9 @@ struct ImageTests {
         }
     }
 
+    /// The collector as deploy/collector runs it, its listeners moved to loopback ports, probed
+    /// where the kubelet probes it: the manifest's readiness and liveness probes, on the port
+    /// they name (the operations listener).
     @Test func theCollectorImageServesWritesOnlyToDataAndAnswersReadyz() async throws {
         let image = try await Images.unpack("usage-collector")
         defer { image.remove() }
@@ -233,13 +236,26 @@ struct ImageTests {
         #expect(pod.runAsUser == 65532 && pod.readOnlyRootFilesystem && pod.droppedCapabilities == ["ALL"])
         let token = "image-test-token-0123456789abcdef"
         let environment = try pod.environment(secrets: ["usage-collector-admin/token": token])
-        // The manifest's arguments, on a loopback port this test picks instead of 0.0.0.0:8080.
+        // The manifest's arguments, on loopback ports this test picks instead of 0.0.0.0:8080 (the
+        // public port) and 0.0.0.0:9090 (the operations listener).
         let port = try ExternalTools.freePort()
+        var metricsPort = try ExternalTools.freePort()
+        while metricsPort == port { metricsPort = try ExternalTools.freePort() }
+        let containerPorts = pod.containerPorts
+        #expect(containerPorts == ["http": 8080, "metrics": 9090], "the manifest's container ports")
+        let hostPorts = [8080: port, 9090: metricsPort]
         var arguments = pod.arguments(image: image, entrypointCount: 1)
-        for (flag, value) in [("--host", "127.0.0.1"), ("--port", "\(port)")] {
-            if let index = arguments.firstIndex(of: flag), index + 1 < arguments.count { arguments[index + 1] = value }
+        for (flag, value) in [("--host", "127.0.0.1"), ("--port", "\(port)"), ("--metrics-host", "127.0.0.1"), ("--metrics-port", "\(metricsPort)")] {
+            let index = arguments.firstIndex(of: flag)
+            #expect(index != nil, "the manifest's serve arguments have no \(flag): \(arguments)")
+            if let index, index + 1 < arguments.count { arguments[index + 1] = value }
         }
-        #expect(arguments.contains("127.0.0.1") && arguments.contains("\(port)"), "the manifest's serve arguments: \(arguments)")
+        // The kubelet's probes, on the ports the manifest gives them.
+        let readiness = try pod.httpProbe("readinessProbe")
+        let liveness = try pod.httpProbe("livenessProbe")
+        #expect(readiness.path == "/readyz" && liveness.path == "/healthz")
+        #expect(readiness.port == 9090 && liveness.port == 9090, "the probes go to the operations listener, not to the public port's per-client limits")
+        let readinessURL = "http://127.0.0.1:\(hostPorts[readiness.port] ?? 0)\(readiness.path)"
         var run = PodRun(image: image, container: pod)
         run.persistentVolumes["/data"] = data.url.path
         let collector = try run.start(arguments, environment: environment)
@@ -248,13 +264,16 @@ struct ImageTests {
         var ready = 0
         for _ in 0..<300 where ready != 200 {
             guard collector.isRunning else { break }
-            if let response = try? await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/readyz"), timeout: .seconds(5)) {
+            if let response = try? await client.execute(HTTPClientRequest(url: readinessURL), timeout: .seconds(5)) {
                 ready = Int(response.status.code)
                 _ = try? await response.body.collect(upTo: 1 << 16)
             }
             if ready != 200 { try await Task.sleep(for: .milliseconds(100)) }
         }
-        #expect(ready == 200, "/readyz: \(collector.output)")
+        #expect(ready == 200, "\(readinessURL): \(collector.output)")
+        let live = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(hostPorts[liveness.port] ?? 0)\(liveness.path)"), timeout: .seconds(5))
+        _ = try await live.body.collect(upTo: 1 << 16)
+        #expect(live.status.code == 200, "the liveness probe")
         var ping = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/pings")
         ping.method = .POST
         ping.headers.add(name: "Content-Type", value: "application/json")
@@ -262,6 +281,10 @@ struct ImageTests {
         let answer = try await client.execute(ping, timeout: .seconds(30))
         _ = try await answer.body.collect(upTo: 1 << 16)
         #expect(answer.status.code == 200)
+        // Prometheus's scrape through the metrics Service: the operations listener, no token.
+        let scrape = try await client.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"), timeout: .seconds(5))
+        let scraped = String(buffer: try await scrape.body.collect(upTo: 1 << 20))
+        #expect(scrape.status.code == 200 && scraped.contains("usage_pings_recorded_total"), "/metrics on the operations listener: \(scrape.status.code) \(scraped.prefix(300))")
 
         // The process is the image's user, with no capabilities at all.
         let status = try Self.statusOfChild(of: collector.pid)

@@ -129,6 +129,26 @@ struct PodContainer {
     var droppedCapabilities: [String] { (securityContext["capabilities"] as? [String: Any])?["drop"] as? [String] ?? [] }
     var allowPrivilegeEscalation: Bool { securityContext["allowPrivilegeEscalation"] as? Bool ?? true }
 
+    /// The container's ports by name (`http`, `metrics`).
+    var containerPorts: [String: Int] {
+        (container["ports"] as? [[String: Any]] ?? []).reduce(into: [:]) { ports, port in
+            if let name = port["name"] as? String, let number = port["containerPort"] as? Int { ports[name] = number }
+        }
+    }
+
+    /// Where the kubelet sends a probe (`readinessProbe`, `livenessProbe`): its httpGet path and
+    /// the container port, given as a number or as the name of one of the container's ports.
+    func httpProbe(_ probe: String) throws -> (path: String, port: Int) {
+        guard let httpGet = (container[probe] as? [String: Any])?["httpGet"] as? [String: Any], let path = httpGet["path"] as? String else {
+            throw ImageError("the container has no \(probe) with httpGet")
+        }
+        if let number = httpGet["port"] as? Int { return (path, number) }
+        guard let name = httpGet["port"] as? String, let number = containerPorts[name] else {
+            throw ImageError("\(probe) names the port \(httpGet["port"] ?? "none"), which the container does not declare")
+        }
+        return (path, number)
+    }
+
     /// The mounts, each with the kind of its volume (`emptyDir`, `persistentVolumeClaim`, …).
     var volumeMounts: [(path: String, kind: String)] {
         let volumes = (pod["volumes"] as? [[String: Any]] ?? []).reduce(into: [String: String]()) { kinds, volume in

@@ -47,6 +47,8 @@ struct ContainerArgumentsTests {
             let serve = try #require(command as? Serve, "\(invocation.arguments) is not the serve command")
             #expect(serve.host == "0.0.0.0")
             #expect(serve.port == 8080)
+            #expect(serve.metricsHost == "0.0.0.0", "the operations listener on the pod's address, for the kubelet and Prometheus")
+            #expect(serve.metricsPort == 9090)
         }
     }
 }

@@ -185,7 +185,10 @@ struct HelmChartTests {
         let tools = try HelmTools.required()
         let chart = try ChartRendering.collectorDefaults.render(tools: tools)
         let kustomized = try Kustomization.collector.render(tools: tools.manifest)
-        #expect(Set(chart.map(\.identity)) == ["PersistentVolumeClaim/usage-collector-data", "Deployment/usage-collector", "Service/usage-collector"])
+        #expect(Set(chart.map(\.identity)) == Set(kustomized.filter { $0.kind != "Namespace" }.map(\.identity)), "the objects of deploy/collector but its Namespace")
+        #expect(Set(chart.map(\.identity)) == [
+            "PersistentVolumeClaim/usage-collector-data", "Deployment/usage-collector", "Service/usage-collector", "Service/usage-collector-metrics",
+        ])
         #expect(chart.allSatisfy { $0.namespace == "usage-tracking" }, "the release's namespace")
 
         let deployment = try resource(kind: "Deployment", name: "usage-collector", in: chart)
@@ -208,10 +211,14 @@ struct HelmChartTests {
         #expect(container.at("env")?.items.contains { $0 == adminToken } == true, "the admin token from the Secret usage-collector-admin, required")
         #expect(container.at("env")?.items.contains { $0.at("name") == "USAGE_DATABASE_URL" } == false, "SQLite: no database URL")
 
-        let service = try resource(kind: "Service", name: "usage-collector", in: chart)
-        let originalService = try resource(kind: "Service", name: "usage-collector", in: kustomized)
-        #expect(service.at("spec", "ports") == originalService.at("spec", "ports"))
-        #expect(service.at("spec", "selector") == deployment.at("spec", "selector", "matchLabels"))
+        for name in ["usage-collector", "usage-collector-metrics"] {
+            let service = try resource(kind: "Service", name: name, in: chart)
+            let originalService = try resource(kind: "Service", name: name, in: kustomized)
+            for field in ["type", "ports"] {
+                #expect(service.at("spec", field) == originalService.at("spec", field), "Service/\(name) spec.\(field)")
+            }
+            #expect(service.at("spec", "selector") == deployment.at("spec", "selector", "matchLabels"))
+        }
         let claim = try resource(kind: "PersistentVolumeClaim", name: "usage-collector-data", in: chart)
         let originalClaim = try resource(kind: "PersistentVolumeClaim", name: "usage-collector-data", in: kustomized)
         #expect(claim.at("spec") == originalClaim.at("spec"))
@@ -222,10 +229,10 @@ struct HelmChartTests {
     func collectorStorage() throws {
         let tools = try HelmTools.required()
         let sqlite = try ChartRendering.collectorDefaults.render(tools: tools)
-        #expect(!sqlite.contains { $0.kind == "PodDisruptionBudget" || $0.kind == "Ingress" })
+        #expect(!sqlite.contains { $0.kind == "PodDisruptionBudget" || $0.kind == "Ingress" || $0.kind == "ServiceMonitor" })
 
         let postgres = try ChartRendering.collectorPostgres.render(tools: tools)
-        #expect(Set(postgres.map(\.identity)) == ["Deployment/usage-collector", "Service/usage-collector", "PodDisruptionBudget/usage-collector"])
+        #expect(Set(postgres.map(\.identity)) == ["Deployment/usage-collector", "Service/usage-collector", "Service/usage-collector-metrics", "PodDisruptionBudget/usage-collector"])
         let deployment = try resource(kind: "Deployment", name: "usage-collector", in: postgres)
         #expect(deployment.at("spec", "replicas") == 3)
         #expect(deployment.at("spec", "strategy") == ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": 1, "maxUnavailable": 0]])
@@ -247,7 +254,7 @@ struct HelmChartTests {
     }
 
     @Test("the usage-collector chart's arguments and environment make the serve configuration its values say", arguments: [
-        ChartRendering.collectorDefaults, .collectorPostgres, .collectorIngress, .collectorPseudonymized,
+        ChartRendering.collectorDefaults, .collectorPostgres, .collectorIngress, .collectorPseudonymized, .collectorServiceMonitor,
     ])
     func collectorConfiguration(_ rendering: ChartRendering) throws {
         let tools = try HelmTools.required()
@@ -272,6 +279,9 @@ struct HelmChartTests {
         let configuration = try serve.configuration(in: environment, logger: Logger(label: "helm-chart-test"))
         let store = try serve.store.resolve(in: environment)
         #expect(configuration.host == "0.0.0.0" && configuration.port == 8080)
+        #expect(configuration.metricsHost == "0.0.0.0" && configuration.metricsPort == rendering.expectedMetricsPort, "the operations listener the probes and Prometheus use")
+        let metricsPort = container.at("ports")?.items.first { $0.at("name") == "metrics" }?.at("containerPort")
+        #expect(metricsPort == .scalar("\(configuration.metricsPort ?? -1)"), "the container port `metrics` is the one the collector listens on")
         #expect(configuration.adminToken == secrets["token"])
         switch rendering.slug {
         case ChartRendering.collectorPostgres.slug:
@@ -295,6 +305,41 @@ struct HelmChartTests {
             #expect(configuration.retentionDays == nil && configuration.minimumCount == nil && !configuration.trustProxy)
             #expect(configuration.rateLimit == 10 && configuration.rateBurst == 20)
         }
+    }
+
+    @Test(
+        "the collector's probes and Prometheus use the operations listener; the public Service and the Ingress reach the public port only",
+        arguments: [PodRendering.kustomization(.collector)] + ChartRendering.collectorRenderings.map { PodRendering.chart($0) }
+    )
+    func collectorListeners(_ rendering: PodRendering) throws {
+        let tools = try HelmTools.required()
+        let documents = try rendering.render(tools: tools)
+        let metricsPort = if case .chart(let chart) = rendering { chart.expectedMetricsPort } else { 9090 }
+        try expectCollectorListeners(documents, in: "\(rendering)", metricsPort: metricsPort)
+    }
+
+    @Test("metrics.serviceMonitor.enabled renders a ServiceMonitor that scrapes the metrics Service's port `metrics` by name, with its interval and labels")
+    func collectorServiceMonitor() throws {
+        let tools = try HelmTools.required()
+        let documents = try ChartRendering.collectorServiceMonitor.render(tools: tools)
+        #expect(Set(documents.map(\.identity)) == [
+            "PersistentVolumeClaim/usage-collector-data", "Deployment/usage-collector", "Service/usage-collector", "Service/usage-collector-metrics",
+            "ServiceMonitor/usage-collector",
+        ])
+        let monitor = try resource(kind: "ServiceMonitor", name: "usage-collector", in: documents)
+        expectServiceMonitorShape(monitor, in: ChartRendering.collectorServiceMonitor.slug)
+        #expect(monitor.namespace == "usage-tracking")
+        #expect(monitor.at("spec", "endpoints") == [["port": "metrics", "path": "/metrics", "scheme": "http", "interval": "1m"]])
+        #expect(monitor.labels["release"] == "kube-prometheus-stack", "metrics.serviceMonitor.labels, which a Prometheus selects ServiceMonitors by")
+        #expect(monitor.labels["team"] == "ml", "the chart's labels")
+        let service = try resource(kind: "Service", name: "usage-collector", in: documents)
+        #expect(service.at("spec", "type") == "LoadBalancer", "service.type applies to the public Service")
+        #expect(service.labels["release"] == nil, "metrics.serviceMonitor.labels are the ServiceMonitor's only")
+        try expectCollectorListeners(documents, in: "\(ChartRendering.collectorServiceMonitor)", metricsPort: 9100)
+
+        // Without an interval, Prometheus's own.
+        let noInterval = try ChartRendering.collectorServiceMonitor.adding(["metrics.serviceMonitor.interval="]).render(tools: tools)
+        #expect(try resource(kind: "ServiceMonitor", name: "usage-collector", in: noInterval).at("spec", "endpoints") == [["port": "metrics", "path": "/metrics", "scheme": "http"]])
     }
 
     @Test("the README's helm commands install, upgrade and uninstall both charts, and each install or upgrade renders")
@@ -345,6 +390,10 @@ struct ChartRendering: Sendable, CustomStringConvertible {
     var rendersNothing: Bool { overrides.contains("enabled=false") }
     /// The CronJob's jitter the values ask for.
     var expectedJitter: Int { values?.contains("jitterSeconds: 900") == true ? 900 : 300 }
+    /// The collector's operations listener port the values ask for (metrics.port).
+    var expectedMetricsPort: Int {
+        overrides.last { $0.hasPrefix("metrics.port=") }.flatMap { Int($0.dropFirst("metrics.port=".count)) } ?? 9090
+    }
 
     func adding(_ more: [String]) -> ChartRendering {
         var copy = self
@@ -409,10 +458,18 @@ struct ChartRendering: Sendable, CustomStringConvertible {
         overrides: ["pseudonymization.enabled=true", "retentionDays=400", "minCount=5", "rateLimit.burst=5"],
         values: "rateLimit: {requestsPerSecond: 2.5}")
 
+    /// The operations listener on another port, a ServiceMonitor, and a LoadBalancer for the
+    /// public Service (which the metrics Service must not follow).
+    static let collectorServiceMonitor = ChartRendering(
+        name: "ServiceMonitor, metrics port 9100, LoadBalancer", chart: collectorDefaults.chart, release: "usage-collector", namespace: "usage-tracking",
+        overrides: ["metrics.port=9100", "metrics.serviceMonitor.enabled=true", "metrics.serviceMonitor.interval=1m", "service.type=LoadBalancer"],
+        values: "metrics: {serviceMonitor: {labels: {release: kube-prometheus-stack}}}\nlabels: {team: ml}")
+
+    static let collectorRenderings: [ChartRendering] = [collectorDefaults, collectorPostgres, collectorIngress, collectorPseudonymized, collectorServiceMonitor]
+
     static let all: [ChartRendering] = [
         telemetryDefaults, telemetryKubernetesAPIFallback, telemetryTrackingOff, telemetryDisabled, telemetryCustomised,
-        collectorDefaults, collectorPostgres, collectorIngress, collectorPseudonymized,
-    ]
+    ] + collectorRenderings
 
     /// Runs `helm SUBCOMMAND... [RELEASE] CHART --namespace NS --set ... --values FILE`.
     func run(tools: HelmTools, _ subcommand: [String], withRelease: Bool = true) throws -> CommandResult {
@@ -484,17 +541,23 @@ struct BadValues: Sendable, CustomStringConvertible {
         BadValues(chart: telemetry, overrides: ["config.jitterSeconds=soon"], message: "at '/config/jitterSeconds': got string, want integer"),
         BadValues(chart: telemetry, overrides: ["enabled=no"], message: "at '/enabled': got string, want boolean"),
         BadValues(chart: collector, overrides: ["replicas=two"], message: "at '/replicas': got string, want integer"),
+        BadValues(chart: collector, overrides: ["metrics.serviceMonitor.enabled=yes"], message: "at '/metrics/serviceMonitor/enabled': got string, want boolean"),
+        BadValues(chart: collector, overrides: ["metrics.port=metrics"], message: "at '/metrics/port': got string, want integer"),
         // Unknown keys, refused by values.schema.json (a misspelt key is not ignored).
         BadValues(chart: telemetry, overrides: ["colectorURL=https://usage.example.com"], message: "additional properties 'colectorURL' not allowed"),
         BadValues(chart: collector, overrides: ["storage.engine=postgres"], message: "additional properties 'engine' not allowed"),
+        BadValues(chart: collector, overrides: ["metrics.serviceMonitor.intervall=1m"], message: "additional properties 'intervall' not allowed"),
         // Values outside what they may be.
         BadValues(chart: telemetry, overrides: ["config.protocol=grpc"], message: "at '/config/protocol': value must be one of 's3', 'json'"),
         BadValues(chart: collector, overrides: ["storage.type=mysql"], message: "at '/storage/type': value must be one of 'sqlite', 'postgres'"),
+        BadValues(chart: collector, overrides: ["metrics.port=70000"], message: "at '/metrics/port': maximum: got 70,000, want 65,535"),
+        BadValues(chart: collector, overrides: ["metrics.serviceMonitor.interval=soon"], message: "at '/metrics/serviceMonitor/interval': 'soon' does not match pattern"),
         // Value sets that cannot work, refused by the templates.
         BadValues(chart: collector, overrides: ["replicas=2"], message: "replicas=2 with storage.type=sqlite cannot work"),
         BadValues(chart: telemetry, overrides: ["config.protocol=json"], message: "config.collectorURL is required with config.protocol=json"),
         BadValues(chart: telemetry, overrides: ["config.nodeChoice=oldest"], message: "config.nodeChoice=oldest needs kubernetesAPIFallback.enabled=true"),
         BadValues(chart: collector, overrides: ["minCount=1"], message: "minCount=1 cannot work"),
+        BadValues(chart: collector, overrides: ["metrics.port=8080"], message: "metrics.port=8080 cannot work: 8080 is the collector's public port"),
     ]
 }
 

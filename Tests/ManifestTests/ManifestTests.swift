@@ -168,12 +168,13 @@ struct KubernetesManifestTests {
         #expect(!documents.contains { ["CronJob", "Job", "ConfigMap"].contains($0.kind ?? "") })
     }
 
-    @Test("the collector runs non-root on SQLite by default, with probes, a volume, an optional database Secret and a required admin token")
+    @Test("the collector runs non-root on SQLite by default, with probes on the operations listener, a Service for Prometheus, a volume, an optional database Secret and a required admin token")
     func collector() throws {
         let documents = try Kustomization.collector.render(tools: ManifestTools.required())
         #expect(Set(documents.map(\.identity)) == [
             "Namespace/usage-tracking",
             "Service/usage-collector",
+            "Service/usage-collector-metrics",
             "PersistentVolumeClaim/usage-collector-data",
             "Deployment/usage-collector",
         ])
@@ -198,15 +199,18 @@ struct KubernetesManifestTests {
         #expect(container.at("name") == "usage-collector")
         #expect(container.at("image") == .scalar("public.ecr.aws/kubeflow-on-aws/usage-collector:\(AgentVersion.current)"), "the tag scripts/build-images.sh gives")
         #expect(container.at("command") == ["/usr/local/bin/usage-collector"])
-        #expect(container.at("args") == ["serve", "--host", "0.0.0.0", "--port", "8080"])
+        #expect(container.at("args") == ["serve", "--host", "0.0.0.0", "--port", "8080", "--metrics-host", "0.0.0.0", "--metrics-port", "9090"])
         #expect(container.at("workingDir") == "/data")
         #expect(container.at("volumeMounts") == [
             ["name": "data", "mountPath": "/data"],
             ["name": "tmp", "mountPath": "/tmp"],
         ])
-        #expect(container.at("ports") == [["name": "http", "containerPort": 8080, "protocol": "TCP"]])
-        #expect(container.at("readinessProbe", "httpGet") == ["path": "/readyz", "port": "http"])
-        #expect(container.at("livenessProbe", "httpGet") == ["path": "/healthz", "port": "http"])
+        #expect(container.at("ports") == [
+            ["name": "http", "containerPort": 8080, "protocol": "TCP"],
+            ["name": "metrics", "containerPort": 9090, "protocol": "TCP"],
+        ])
+        #expect(container.at("readinessProbe", "httpGet") == ["path": "/readyz", "port": "metrics"])
+        #expect(container.at("livenessProbe", "httpGet") == ["path": "/healthz", "port": "metrics"])
         #expect(container.at("env") == [
             ["name": "USAGE_DATABASE_URL",
              "valueFrom": ["secretKeyRef": ["name": "usage-collector-database", "key": "url", "optional": true]]],
@@ -219,6 +223,11 @@ struct KubernetesManifestTests {
         #expect(service.at("spec", "ports") == [
             ["name": "http", "port": 80, "targetPort": "http", "protocol": "TCP", "appProtocol": "http"],
         ])
+        let metricsService = try resource(kind: "Service", name: "usage-collector-metrics", in: documents)
+        #expect(metricsService.at("spec", "ports") == [
+            ["name": "metrics", "port": 9090, "targetPort": "metrics", "protocol": "TCP", "appProtocol": "http"],
+        ])
+        try expectCollectorListeners(documents, in: "kustomize deploy/collector")
 
         let claim = try resource(kind: "PersistentVolumeClaim", name: "usage-collector-data", in: documents)
         #expect(claim.at("spec") == ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "1Gi"]]])
@@ -306,6 +315,173 @@ func expectHardened(pod: ManifestValue, of owner: ManifestValue) {
         }
         let hostPorts = (container.at("ports")?.items ?? []).compactMap { $0.at("hostPort") }
         #expect(hostPorts.isEmpty, "\(label) uses a host port")
+    }
+}
+
+/// Asserts a ServiceMonitor (monitoring.coreos.com/v1, the Prometheus Operator's) has the shape
+/// its CRD allows, for the fields the chart writes: kubernetes-validate has no schema for it
+/// (``KubernetesValidate/customResourceChecks``). Unknown fields fail, as `--strict` makes them.
+@Sendable func expectServiceMonitorShape(_ monitor: ManifestValue, in fileName: String) {
+    let name = "\(fileName): \(monitor.identity)"
+    func expectKeys(_ value: ManifestValue?, allowed: Set<String>, required: Set<String> = [], at path: String) {
+        guard case .mapping(let entries)? = value else {
+            Issue.record("\(name): \(path) is not a mapping: \(String(describing: value))")
+            return
+        }
+        let unknown = Set(entries.keys).subtracting(allowed)
+        #expect(unknown.isEmpty, "\(name): unknown fields \(unknown.sorted()) at \(path)")
+        let missing = required.subtracting(entries.keys)
+        #expect(missing.isEmpty, "\(name): missing fields \(missing.sorted()) at \(path)")
+    }
+    func expectStringMap(_ value: ManifestValue?, at path: String) {
+        guard let value else { return }
+        guard case .mapping(let entries) = value else {
+            Issue.record("\(name): \(path) is not a map of strings: \(value)")
+            return
+        }
+        #expect(entries.values.allSatisfy { $0.string != nil }, "\(name): \(path) is not a map of strings: \(value)")
+    }
+    let dnsSubdomain = #/^[a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?$/#
+    // The CRD's pattern for a Prometheus duration (monitoring.coreos.com_servicemonitors.yaml).
+    let duration = #/^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$/#
+
+    expectKeys(monitor, allowed: ["apiVersion", "kind", "metadata", "spec"], required: ["apiVersion", "kind", "metadata", "spec"], at: "/")
+    expectKeys(monitor.at("metadata"), allowed: ["name", "namespace", "labels", "annotations"], required: ["name"], at: "/metadata")
+    #expect((monitor.name ?? "").wholeMatch(of: dnsSubdomain) != nil, "\(name): metadata.name")
+    expectStringMap(monitor.at("metadata", "labels"), at: "/metadata/labels")
+    expectStringMap(monitor.at("metadata", "annotations"), at: "/metadata/annotations")
+
+    expectKeys(monitor.at("spec"), allowed: ["selector", "endpoints", "namespaceSelector", "jobLabel", "targetLabels", "podTargetLabels"],
+               required: ["selector", "endpoints"], at: "/spec")
+    expectKeys(monitor.at("spec", "selector"), allowed: ["matchLabels", "matchExpressions"], at: "/spec/selector")
+    expectStringMap(monitor.at("spec", "selector", "matchLabels"), at: "/spec/selector/matchLabels")
+    let endpoints = monitor.at("spec", "endpoints")?.items ?? []
+    #expect(!endpoints.isEmpty, "\(name): spec.endpoints is empty or not a list")
+    for (index, endpoint) in endpoints.enumerated() {
+        let path = "/spec/endpoints[\(index)]"
+        expectKeys(endpoint, allowed: ["port", "targetPort", "path", "scheme", "interval", "scrapeTimeout", "honorLabels", "relabelings", "metricRelabelings"], at: path)
+        if let port = endpoint.at("port") { #expect(port.string?.isEmpty == false, "\(name): \(path)/port is a port name") }
+        if let urlPath = endpoint.at("path") { #expect(urlPath.string?.hasPrefix("/") == true, "\(name): \(path)/path") }
+        if let scheme = endpoint.at("scheme") { #expect(["http", "https"].contains(scheme.string ?? ""), "\(name): \(path)/scheme \(scheme)") }
+        for field in ["interval", "scrapeTimeout"] {
+            if let value = endpoint.at(field) {
+                #expect((value.string ?? "").wholeMatch(of: duration) != nil, "\(name): \(path)/\(field) \(value) is not a Prometheus duration")
+            }
+        }
+    }
+}
+
+/// Asserts the collector's two listeners are set up as the operations listener needs
+/// (README, "Install: kustomize or Helm"): `serve --host 0.0.0.0 --port 8080 --metrics-host
+/// 0.0.0.0 --metrics-port M`, the container ports `http` (8080) and `metrics` (M), every probe
+/// on `metrics`; the public Service (named as the Deployment) and every Ingress reach 8080 only;
+/// the ClusterIP Service `<name>-metrics` is the only one that reaches M, on its port `metrics`;
+/// and a ServiceMonitor, where there is one, scrapes that Service's port `metrics` by name.
+func expectCollectorListeners(_ documents: [ManifestValue], in rendering: String, metricsPort: Int = 9090) throws {
+    let deployment = try #require(documents.first { $0.kind == "Deployment" }, "\(rendering): no Deployment")
+    let name = try #require(deployment.name)
+    let pod = try #require(deployment.podTemplate)
+    let container = try #require(pod.at("spec", "containers")?.items.first { $0.at("name") == "usage-collector" }, "\(rendering): no usage-collector container")
+
+    // The listeners the arguments open.
+    let arguments = container.at("args")?.strings ?? []
+    func argument(_ flag: String) -> String? {
+        arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+    }
+    #expect(arguments.first == "serve", "\(rendering): \(arguments)")
+    #expect(argument("--host") == "0.0.0.0" && argument("--port") == "8080", "\(rendering): the public listener: \(arguments)")
+    #expect(argument("--metrics-host") == "0.0.0.0", "\(rendering): the operations listener on the pod's address, where the kubelet and Prometheus reach it: \(arguments)")
+    #expect(argument("--metrics-port") == "\(metricsPort)", "\(rendering): the operations listener's port: \(arguments)")
+
+    // The container's ports, by name, and a probe's or Service's port resolved to a number.
+    var containerPorts: [String: Int] = [:]
+    for port in container.at("ports")?.items ?? [] {
+        if let portName = port.at("name")?.string, let number = port.at("containerPort")?.string.flatMap({ Int($0) }) {
+            containerPorts[portName] = number
+        }
+    }
+    #expect(containerPorts == ["http": 8080, "metrics": metricsPort], "\(rendering): container ports \(containerPorts)")
+    func containerPort(_ port: ManifestValue?) -> Int? {
+        guard let text = port?.string else { return nil }
+        return Int(text) ?? containerPorts[text]
+    }
+
+    // Every probe on the operations listener, never on the public port.
+    #expect(container.at("readinessProbe", "httpGet", "path") == "/readyz", "\(rendering)")
+    #expect(container.at("livenessProbe", "httpGet", "path") == "/healthz", "\(rendering)")
+    for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
+        guard let handler = container.at(probe) else { continue }
+        let port = handler.at("httpGet", "port") ?? handler.at("tcpSocket", "port") ?? handler.at("grpc", "port")
+        #expect(containerPort(port) == metricsPort, "\(rendering): \(probe) on \(String(describing: port)), not on the operations listener (\(metricsPort)): the kubelet's probes would count against the public port's per-client limits")
+    }
+
+    // The Services that select the pods, and the container port each of their ports reaches.
+    let podLabels = pod.labels
+    let services = documents.filter { service in
+        guard service.kind == "Service", case .mapping(let selector)? = service.at("spec", "selector") else { return false }
+        return selector.allSatisfy { podLabels[$0.key] == $0.value.string }
+    }
+    func targets(_ service: ManifestValue) -> [Int?] {
+        (service.at("spec", "ports")?.items ?? []).map { containerPort($0.at("targetPort") ?? $0.at("port")) }
+    }
+    let publicService = try resource(kind: "Service", name: name, in: documents)
+    #expect(services.contains(publicService), "\(rendering): the public Service selects the pods")
+    #expect(targets(publicService) == [8080], "\(rendering): the public Service \(name) reaches the public port only: \(String(describing: publicService.at("spec", "ports")))")
+    #expect(publicService.at("spec", "ports")?.items.contains { $0.at("name") == "metrics" } == false, "\(rendering): the public Service has a port named metrics")
+
+    let metrics = try resource(kind: "Service", name: "\(name)-metrics", in: documents)
+    #expect(metrics.namespace == deployment.namespace)
+    #expect(metrics.at("spec", "type") == "ClusterIP", "\(rendering): the metrics Service is cluster-internal, never a LoadBalancer or NodePort")
+    #expect(metrics.at("spec", "selector") == deployment.at("spec", "selector", "matchLabels"), "\(rendering): the metrics Service selects the Deployment's pods")
+    #expect(metrics.at("spec", "ports") == [
+        ["name": "metrics", "port": .scalar("\(metricsPort)"), "targetPort": "metrics", "protocol": "TCP", "appProtocol": "http"],
+    ], "\(rendering): the metrics Service's one port")
+    let reachingMetrics = services.filter { targets($0).contains(metricsPort) }.map(\.identity)
+    #expect(reachingMetrics == [metrics.identity], "\(rendering): the Services that reach the operations listener")
+
+    // Every Ingress backend: the public Service, on a port that reaches 8080.
+    for ingress in documents where ingress.kind == "Ingress" {
+        let rules = ingress.at("spec", "rules")?.items ?? []
+        let backends = rules.flatMap { $0.at("http", "paths")?.items ?? [] }.compactMap { $0.at("backend") }
+            + [ingress.at("spec", "defaultBackend")].compactMap { $0 }
+        #expect(!backends.isEmpty, "\(rendering): \(ingress.identity) has no backend")
+        for backend in backends {
+            let serviceName = backend.at("service", "name")?.string
+            #expect(serviceName == name, "\(rendering): \(ingress.identity) exposes \(serviceName ?? "no Service"), not the public Service \(name)")
+            let servicePort = (publicService.at("spec", "ports")?.items ?? []).first {
+                $0.at("name") == backend.at("service", "port", "name") || $0.at("port") == backend.at("service", "port", "number")
+            }
+            #expect(servicePort.map { containerPort($0.at("targetPort")) } == 8080, "\(rendering): \(ingress.identity) reaches \(String(describing: backend.at("service", "port"))), not the public port")
+        }
+    }
+
+    // A ServiceMonitor: the Services it selects in its namespace, scraped on the ports it names.
+    for monitor in documents where monitor.kind == "ServiceMonitor" {
+        #expect(monitor.at("apiVersion") == "monitoring.coreos.com/v1", "\(rendering)")
+        #expect(monitor.namespace == metrics.namespace, "\(rendering): \(monitor.identity) looks in the metrics Service's namespace")
+        guard case .mapping(let selector)? = monitor.at("spec", "selector", "matchLabels") else {
+            Issue.record("\(rendering): \(monitor.identity) has no spec.selector.matchLabels")
+            continue
+        }
+        let selected = documents.filter { service in
+            service.kind == "Service" && service.namespace == monitor.namespace
+                && selector.allSatisfy { service.labels[$0.key] == $0.value.string }
+        }
+        #expect(selected.contains(metrics), "\(rendering): \(monitor.identity) does not select \(metrics.identity)")
+        let endpoints = monitor.at("spec", "endpoints")?.items ?? []
+        #expect(endpoints.count == 1, "\(rendering): \(monitor.identity) endpoints")
+        for endpoint in endpoints {
+            #expect(endpoint.at("port") == "metrics", "\(rendering): \(monitor.identity) scrapes the port named metrics")
+            #expect(endpoint.at("targetPort") == nil, "\(rendering): \(monitor.identity) names the Service port, not a pod port")
+            #expect(endpoint.at("path") == "/metrics", "\(rendering)")
+            #expect(endpoint.at("scheme") == nil || endpoint.at("scheme") == "http", "\(rendering)")
+            // What Prometheus scrapes: the selected Services' ports of that name.
+            let scraped = selected.flatMap { service in
+                (service.at("spec", "ports")?.items ?? []).filter { $0.at("name") == endpoint.at("port") }.map { (service.identity, containerPort($0.at("targetPort"))) }
+            }
+            #expect(scraped.map(\.0) == [metrics.identity], "\(rendering): \(monitor.identity) scrapes \(scraped.map(\.0))")
+            #expect(scraped.allSatisfy { $0.1 == metricsPort }, "\(rendering): \(monitor.identity) reaches \(scraped.map(\.1)), not the operations listener")
+        }
     }
 }
 
@@ -450,11 +626,31 @@ enum KubernetesValidate {
     /// and a recent one.
     static let kubernetesVersions = ["1.29.0", "1.33.0"]
 
+    /// Custom resources kubernetes-validate has no schema for (it would only warn "Couldn't find
+    /// schema", which fails below), by `apiVersion/kind`, each with the check of its shape that
+    /// these tests do instead: the Prometheus Operator's ServiceMonitor (the chart's
+    /// metrics.serviceMonitor.enabled).
+    static let customResourceChecks: [String: @Sendable (ManifestValue, String) -> Void] = [
+        "monitoring.coreos.com/v1/ServiceMonitor": expectServiceMonitorShape,
+    ]
+
     static func check(_ yaml: String, named fileName: String, tools: ManifestTools) throws {
         let scratch = try ScratchDirectory()
         defer { scratch.remove() }
         let file = scratch.url.appendingPathComponent(fileName)
-        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        // Every document of a kind listed above is checked here and left out of the file given to
+        // kubernetes-validate; every other document, of whatever kind, goes to it.
+        var validated = ""
+        for chunk in documentTexts(yaml) {
+            let documents = try ManifestValue.documents(fromYAML: chunk)
+            if documents.count == 1, let document = documents.first,
+               let check = customResourceChecks["\(document.at("apiVersion")?.string ?? "")/\(document.kind ?? "")"] {
+                check(document, fileName)
+            } else {
+                validated += "---\n" + chunk
+            }
+        }
+        try validated.write(to: file, atomically: true, encoding: .utf8)
         var arguments = ["--strict", "--quiet"]
         for version in kubernetesVersions {
             arguments += ["--kubernetes-version", version]
@@ -464,6 +660,23 @@ enum KubernetesValidate {
         #expect(result.status == 0, "kubernetes-validate rejected \(fileName):\n\(report)")
         // A kind without a schema is only a warning for kubernetes-validate; here it fails.
         #expect(!report.contains("WARN"), "kubernetes-validate warned about \(fileName):\n\(report)")
+    }
+
+    /// The text of each document of a YAML stream, split at the lines `---` that kubectl and
+    /// helm print between documents.
+    static func documentTexts(_ yaml: String) -> [String] {
+        var chunks: [String] = []
+        var current = ""
+        for line in yaml.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line == "---" {
+                if !current.isEmpty { chunks.append(current) }
+                current = ""
+            } else {
+                current += line + "\n"
+            }
+        }
+        if !current.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { chunks.append(current) }
+        return chunks
     }
 }
 

@@ -63,6 +63,13 @@ annotations:
 {{- end }}
 
 {{/*
+The metrics Service's name: <fullname>-metrics, within the 63 characters a Service name may have.
+*/}}
+{{- define "usage-collector.metricsServiceName" -}}
+{{- printf "%s-metrics" (include "usage-collector.fullname" . | trunc 55 | trimSuffix "-") -}}
+{{- end }}
+
+{{/*
 The image reference: repository:tag, and @digest when one is given.
 */}}
 {{- define "usage-collector.image" -}}
@@ -127,6 +134,9 @@ Value sets that the schema cannot refuse but that cannot work: each fails `helm 
 {{- end -}}
 {{- if eq (int $values.minCount) 1 -}}
 {{- fail "minCount=1 cannot work: it hides counts below 1, that is none; use 0 to show every count, or 2 or more" -}}
+{{- end -}}
+{{- if eq (int $values.metrics.port) 8080 -}}
+{{- fail "metrics.port=8080 cannot work: 8080 is the collector's public port; the operations listener needs a port of its own (9090 by default)" -}}
 {{- end -}}
 {{- if and $values.ingress.enabled $values.ingress.tlsSecretName (not $values.ingress.host) -}}
 {{- fail "ingress.tlsSecretName needs ingress.host: the TLS certificate is for one host name" -}}
