@@ -12,6 +12,7 @@ SEED=${SEED:-7}
 RUNS=${RUNS:-3}
 
 build_release usage-collector
+python3 -m pip install -q --disable-pip-version-check duckdb >&2
 BIN="$ROOT/.build-release/release/usage-collector"
 LOG="$OUT/s3-$LINES-seed$SEED.log"
 if [ ! -s "$LOG" ]; then

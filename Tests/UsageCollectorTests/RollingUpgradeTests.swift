@@ -7,17 +7,16 @@ import UsageStore
 /// commit by `.ci/run`, named by `USAGE_TEST_PREVIOUS_COLLECTOR`) serves a database, this one starts
 /// beside it and migrates it while pings go to both, then the old one stops: every acknowledged
 /// ping is stored once, and `verify` finds the rollups equal to the rows.
+/// The previous release's usage-collector, when `.ci/run` (or the developer) built it.
+let previousReleaseCollector = ProcessInfo.processInfo.environment["USAGE_TEST_PREVIOUS_COLLECTOR"].flatMap { $0.isEmpty ? nil : $0 }
+
 @Suite(.enabled(
-    if: PostgresTestServer.shouldRun && (RollingUpgradeTests.previous != nil || PostgresTestServer.inCI),
+    if: PostgresTestServer.shouldRun && (previousReleaseCollector != nil || PostgresTestServer.inCI),
     "needs USAGE_TEST_POSTGRES_URL and USAGE_TEST_PREVIOUS_COLLECTOR (the previous release's usage-collector; .ci/run builds it)"
 ))
 struct RollingUpgradeTests {
-    static var previous: String? {
-        ProcessInfo.processInfo.environment["USAGE_TEST_PREVIOUS_COLLECTOR"].flatMap { $0.isEmpty ? nil : $0 }
-    }
-
     @Test func aRollingUpgradeLosesNothingAndLeavesTheRollupsEqualToTheRows() async throws {
-        let previous = try #require(Self.previous, "USAGE_TEST_PREVIOUS_COLLECTOR is not set: .ci/run builds the previous release")
+        let previous = try #require(previousReleaseCollector, "USAGE_TEST_PREVIOUS_COLLECTOR is not set: .ci/run builds the previous release")
         try await PostgresTestDatabase.with { database in
             let environment = PostgresRestartTests.environment
             let ports = [try ExternalTools.freePort(), try ExternalTools.freePort()]
