@@ -7,7 +7,10 @@
 #   (b) the collector's seed-compatible GET /instance-<id>.log?x-instance-id=<id> with the bucket's
 #       Host header, on the same collector;
 #   (c) nginx serving a tiny static file with its access log on, for the same GETs;
-#   (d) a bare Hummingbird route (benchmarks/bare-route) that reads the ping body and stores nothing.
+#   (d) a bare Hummingbird route (benchmarks/bare-route) that reads the ping body and stores nothing;
+#   (e) PostgreSQL's own durable single-row upsert (pgbench, a throwaway server with fsync and
+#       synchronous_commit on, `INSERT … ON CONFLICT DO UPDATE` of one (instance, day) row per
+#       transaction, prepared statements, the same number of clients as connections).
 # The wrk scripts cycle through IDS instance IDs (i- and 17 hex digits) and 17 regions. Runs are
 # interleaved (a, b, d, c, then again), each target warmed up for WARMUP first; medians of RUNS runs.
 # CONNECTIONS may list several values ("32 256"): every run then measures each at each.
@@ -44,6 +47,7 @@ cleanup() {
     stop_pid "$COLLECTOR_PID"
     stop_pid "$BARE_PID"
     stop_pid "$NGINX_PID"
+    [ -z "${PG_STARTED:-}" ] || as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -m immediate stop > /dev/null 2>&1 || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -66,6 +70,29 @@ sed "s/@PORT@/$NGINX_PORT/" "$ROOT/benchmarks/nginx.conf" > "$WORK/nginx/nginx.c
 nginx -p "$WORK/nginx/" -c nginx.conf -e logs/error.log &
 NGINX_PID=$!
 wait_http "http://127.0.0.1:$NGINX_PORT/"
+
+# PostgreSQL's durable upsert, for pgbench: Debian's server, its own data folder, loopback only.
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$PG_BIN/pgbench" ] || { echo "needs PostgreSQL and pgbench: apt-get install -y postgresql postgresql-contrib" >&2; exit 1; }
+as_postgres() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
+PG_PORT=$(free_port)
+mkdir -p "$WORK/pg" && { [ "$(id -u)" != 0 ] || chown postgres "$WORK/pg"; }
+as_postgres "$PG_BIN/initdb" -D "$WORK/pg/data" -U postgres --auth=trust -E UTF8 --no-locale > /dev/null
+as_postgres "$PG_BIN/pg_ctl" -D "$WORK/pg/data" -l "$WORK/pg/server.log" -w -o \
+    "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$WORK/pg -c max_connections=600 -c fsync=on -c synchronous_commit=on -c shared_buffers=256MB" start > /dev/null
+PG_STARTED=1
+"$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE TABLE instance_days (instance_id text NOT NULL, day integer NOT NULL, pings integer NOT NULL, PRIMARY KEY (instance_id, day))"
+cat > "$WORK/upsert.sql" <<SQL
+\set n random(1, $IDS)
+INSERT INTO instance_days AS d (instance_id, day, pings) VALUES ('i-' || lpad(to_hex(:n), 17, '0'), 20795, 1)
+ON CONFLICT (instance_id, day) DO UPDATE SET pings = d.pings + 1;
+SQL
+pgbench_run() {
+    local name=$1 clients=$2
+    "$PG_BIN/pgbench" -n -h 127.0.0.1 -p "$PG_PORT" -U postgres -M prepared -c "$clients" -j "$THREADS" -T "${WARMUP%s}" -f "$WORK/upsert.sql" postgres > /dev/null 2>&1
+    "$PG_BIN/pgbench" -n -h 127.0.0.1 -p "$PG_PORT" -U postgres -M prepared -c "$clients" -j "$THREADS" -T "${DURATION%s}" -f "$WORK/upsert.sql" postgres > "$RESULTS/$name.pgbench" 2>&1
+    echo "  $name: $(grep -E '^tps' "$RESULTS/$name.pgbench")" >&2
+}
 
 BARE_PORT=$(free_port)
 "$BARE" "$BARE_PORT" > "$WORK/bare.log" 2>&1 &
@@ -119,6 +146,7 @@ PY
         rm -rf "$WORK/db"
         wrk_run "bare-post-c$c-$run" "$c" "http://127.0.0.1:$BARE_PORT" ping_post.lua 0
         wrk_run "nginx-get-c$c-$run" "$c" "http://127.0.0.1:$NGINX_PORT" ping_get.lua 1000000
+        pgbench_run "pgbench-upsert-c$c-$run" "$c"
     done
 done
 echo "wrk -t$THREADS -c{$(echo $CONNECTIONS | tr ' ' ,)} -d$DURATION --latency, after a $WARMUP warm-up on other IDs; $IDS instance IDs per script; $RUNS runs, interleaved"
@@ -127,5 +155,7 @@ for c in $CONNECTIONS; do
     python3 "$ROOT/benchmarks/ingest_table.py" "$RESULTS" "$c"
     echo
 done
+echo
+python3 "$ROOT/benchmarks/ingest_peers_table.py" "$RESULTS" $CONNECTIONS
 echo
 echo "nginx access log lines written: $(wc -l < "$WORK/nginx/logs/access.log")"
