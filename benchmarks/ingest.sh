@@ -84,12 +84,13 @@ PG_STARTED=1
 "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "CREATE TABLE instance_days (instance_id text NOT NULL, day integer NOT NULL, pings integer NOT NULL, PRIMARY KEY (instance_id, day))"
 cat > "$WORK/upsert.sql" <<SQL
 \set n random(1, $IDS)
-INSERT INTO instance_days AS d (instance_id, day, pings) VALUES ('i-' || lpad(to_hex(:n), 17, '0'), 20795, 1)
+INSERT INTO instance_days AS d (instance_id, day, pings) VALUES ('i-' || lpad(to_hex(:n::bigint), 17, '0'), 20795, 1)
 ON CONFLICT (instance_id, day) DO UPDATE SET pings = d.pings + 1;
 SQL
 pgbench_run() {
     local name=$1 clients=$2
-    "$PG_BIN/pgbench" -n -h 127.0.0.1 -p "$PG_PORT" -U postgres -M prepared -c "$clients" -j "$THREADS" -T "${WARMUP%s}" -f "$WORK/upsert.sql" postgres > /dev/null 2>&1
+    "$PG_BIN/pgbench" -n -h 127.0.0.1 -p "$PG_PORT" -U postgres -M prepared -c "$clients" -j "$THREADS" -T "${WARMUP%s}" -f "$WORK/upsert.sql" postgres > "$RESULTS/$name.warmup" 2>&1 \
+        || { echo "pgbench failed:" >&2; tail -n 5 "$RESULTS/$name.warmup" >&2; exit 1; }
     "$PG_BIN/pgbench" -n -h 127.0.0.1 -p "$PG_PORT" -U postgres -M prepared -c "$clients" -j "$THREADS" -T "${DURATION%s}" -f "$WORK/upsert.sql" postgres > "$RESULTS/$name.pgbench" 2>&1
     echo "  $name: $(grep -E '^tps' "$RESULTS/$name.pgbench")" >&2
 }

@@ -10,15 +10,21 @@ import Synchronization
 /// before a restart. At most ``daysKept`` days are held; the oldest is dropped first. It is exact
 /// for the pings and merges of this process; a second process writing into the same database
 /// (an import run beside the server) is seen only once the day is loaded again.
+///
+/// A key is held as its 64-bit hash under the process's random seed (`Hasher`), 8 bytes in the
+/// set instead of the key's string, so a day of a million instances takes some 16 MiB. Two keys of
+/// one day with the same hash (about one chance in 10^7 at a million instances, and no way to
+/// aim for it without the seed) answer `first_today: false` for the second; nothing stored
+/// depends on that answer.
 public final class FirstTodayCache: Sendable {
     static let daysKept = 3
-    /// The most instances held for one day (some 100 bytes each): a day with more is not held,
-    /// and the store answers for it (``SQLiteDriver/append(_:)``), so a flood of new IDs cannot
-    /// grow the collector's memory past its pod's limit.
-    public static let maximumKeysPerDay = 100_000
+    /// The most instances held for one day: a day with more is not held, and the store answers
+    /// for it (``SQLiteDriver/append(_:)``), so a flood of new IDs cannot grow the collector's
+    /// memory past its pod's limit (three days at the bound: some 50 MiB).
+    public static let maximumKeysPerDay = 1_000_000
 
     enum Day {
-        case keys(Set<String>)
+        case keys(Set<Int>)
         /// More instances than ``maximumKeysPerDay``: not held.
         case tooMany
     }
@@ -39,7 +45,7 @@ public final class FirstTodayCache: Sendable {
     /// oldest days beyond ``daysKept`` that are not in `keeping` (the days of the batch being written).
     func load(_ day: Int, keys: [String]?, keeping: Set<Int>) {
         days.withLock { days in
-            days[day] = keys.flatMap { $0.count <= maximumKeysPerDay ? .keys(Set($0)) : nil } ?? .tooMany
+            days[day] = keys.flatMap { $0.count <= maximumKeysPerDay ? .keys(Set($0.lazy.map(\.hashValue))) : nil } ?? .tooMany
             let droppable = days.keys.filter { !keeping.contains($0) }.sorted()
             for oldest in droppable.prefix(max(0, days.count - Self.daysKept)) {
                 days[oldest] = nil
@@ -52,7 +58,7 @@ public final class FirstTodayCache: Sendable {
     func contains(_ key: String, on day: Int) -> Bool? {
         days.withLock { days in
             switch days[day] {
-            case .keys(let keys)?: keys.contains(key)
+            case .keys(let keys)?: keys.contains(key.hashValue)
             case .tooMany?: nil
             case nil: false
             }
@@ -65,7 +71,7 @@ public final class FirstTodayCache: Sendable {
             for entry in entries {
                 guard case .keys(var keys)? = days[entry.day] else { continue }
                 days[entry.day] = nil  // one copy of the set while it changes
-                keys.insert(entry.key)
+                keys.insert(entry.key.hashValue)
                 days[entry.day] = keys.count <= maximumKeysPerDay ? .keys(keys) : .tooMany
             }
         }
@@ -77,7 +83,7 @@ public final class FirstTodayCache: Sendable {
             for (day, state) in days {
                 guard case .keys(var keys) = state else { continue }
                 days[day] = nil
-                keys.remove(key)
+                keys.remove(key.hashValue)
                 days[day] = .keys(keys)
             }
         }

@@ -198,21 +198,28 @@ public final class SQLiteDriver: StoreDriver {
                 }
                 // Before this batch's own entries are in the journal. A day with too many instances
                 // to hold: its journal's keys read once for the batch (the journal is short, folded
-                // every few hundred milliseconds), the day rows by their primary key.
-                var journaledOn: [Int: Set<String>] = [:]
-                let seenBefore = try rows.map { row in
-                    if let held = self.seen.contains(row.key, on: row.ping.day) { return held }
-                    if journaledOn[row.ping.day] == nil {
-                        journaledOn[row.ping.day] = Set(try SQLiteJournal.instances(onDay: row.ping.day, db, limit: Int.max))
+                // every few hundred milliseconds), then the day rows by their primary key, in one
+                // read for the batch; the journal first, so an entry folded in between is in the rows.
+                var seenBefore = rows.map { self.seen.contains($0.key, on: $0.ping.day) }
+                let unheld = seenBefore.indices.filter { seenBefore[$0] == nil }
+                if !unheld.isEmpty {
+                    var journaledOn: [Int: Set<String>] = [:]
+                    for day in Set(unheld.map { rows[$0].ping.day }) {
+                        journaledOn[day] = Set(try SQLiteJournal.instances(onDay: day, db, limit: Int.max))
                     }
-                    return try journaledOn[row.ping.day]!.contains(row.key) || self.hasDayRow(row.key, on: row.ping.day)
+                    let unjournaled = unheld.filter { !journaledOn[rows[$0].ping.day]!.contains(rows[$0].key) }
+                    let inRows = try self.main.read { main in
+                        try unjournaled.map { try Self.hasDayRow(rows[$0].key, on: rows[$0].ping.day, main) }
+                    }
+                    for index in unheld { seenBefore[index] = true }
+                    for (index, found) in zip(unjournaled, inRows) { seenBefore[index] = found }
                 }
                 try SQLiteJournal.append(db, rows)
                 // Within the batch too: a second ping of the same instance and day is not the first.
                 self.seen.insert(rows.map { ($0.key, $0.ping.day) })
                 var firstInBatch = Set<String>()
                 return zip(rows, seenBefore).map { row, seen in
-                    !seen && firstInBatch.insert("\(row.ping.day) \(row.key)").inserted
+                    !seen! && firstInBatch.insert("\(row.ping.day) \(row.key)").inserted
                 }
             }
             journalChanged(by: rows.count)
@@ -225,10 +232,8 @@ public final class SQLiteDriver: StoreDriver {
     }
 
     /// Whether `key` has a day row on `day`.
-    func hasDayRow(_ key: String, on day: Int) throws -> Bool {
-        try main.read { main in
-            try Bool.fetchOne(main.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM instance_days WHERE instance_id = ? AND day = ?)"), arguments: [key, day]) ?? false
-        }
+    static func hasDayRow(_ key: String, on day: Int, _ main: Database) throws -> Bool {
+        try Bool.fetchOne(main.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM instance_days WHERE instance_id = ? AND day = ?)"), arguments: [key, day]) ?? false
     }
 
     // MARK: Transactions and snapshots

@@ -3,6 +3,10 @@ import Hummingbird
 import UsageStore
 import UsageTrackingCore
 
+/// The two bodies of an acknowledgement, made once (a `ByteBuffer` is copied on write).
+private let recordedFirstToday = ByteBuffer(string: #"{"recorded":true,"first_today":true}"#)
+private let recordedAgain = ByteBuffer(string: #"{"recorded":true,"first_today":false}"#)
+
 /// The write side: `POST /v1/pings` and the original distribution's `GET /instance-<id>.log`.
 struct IngestController<Store: UsageStore> {
     let committer: GroupCommitter<Store>
@@ -31,7 +35,7 @@ struct IngestController<Store: UsageStore> {
         }
         let payload: PingPayload
         do {
-            payload = try PingPayload.decode(Data(buffer: body))
+            payload = try PingPayload.decode(body.readableBytesView)
         } catch {
             metrics.rejected(reason: error.code)
             throw APIError(error)
@@ -108,11 +112,10 @@ struct IngestController<Store: UsageStore> {
             )
         }
         metrics.recorded(firstToday: outcome.firstToday)
-        let body = outcome.firstToday ? #"{"recorded":true,"first_today":true}"# : #"{"recorded":true,"first_today":false}"#
         return Response(
             status: .ok,
             headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: body))
+            body: .init(byteBuffer: outcome.firstToday ? recordedFirstToday : recordedAgain)
         )
     }
 }
