@@ -33,10 +33,10 @@ echo "| reading the log, a block at a time (\`LogFile.read\`) | $(share 'LogFile
 echo "| cutting the blocks into lines and parsing them, in a child task (\`S3LogBlockParser.parse\`) | $(share 'S3LogBlockParser.parse(') |"
 echo "| of which the parser itself (\`S3AccessLogParser.parse\`) | $(share 'S3AccessLogParser.parse(') |"
 echo "| grouping each batch per instance, in key order (\`InstanceChanges\`) | $(share 'InstanceChanges.init(merging:') |"
-echo "| the fold: reading what each instance holds, applying its change, writing its rows and the rollup changes (\`SQLiteRows.fold\`) | $(share 'SQLiteRows.fold(_:)') |"
+echo "| the fold: reading what each instance holds, applying its change, writing its rows and the rollup changes (\`RowTransaction.fold\`) | $(share 'RowTransaction.fold(_:)') |"
 echo "| of which the core's arithmetic, rows and rollup changes (\`InstanceFold.apply\`) | $(share 'InstanceFold.apply(days:to:)') |"
-echo "| of which writing the rows (\`SQLiteRows.write\`) | $(share 'SQLiteRows.write(_:of:)') |"
-echo "| of which adding the batch's rollup changes to the rollup rows (\`SQLiteRows.add\`) | $(share 'SQLiteRows.add(_:_:)') |"
+echo "| of which writing the rows (\`SQLiteTransaction.write\`) | $(share 'static SQLiteTransaction.write(_:_:)') |"
+echo "| of which adding the batch's rollup changes to the rollup rows (\`SQLiteTransaction.add\`) | $(share 'static SQLiteTransaction.add(_:_:)') |"
 echo
 echo "Top self time:"
 echo

@@ -20,6 +20,7 @@ import Testing
         "UsageStoreSQLite/Migrations/2026-12-03-005-weeks-before-1970.sql": "43d767593a86174782e5aab9af494181e1932c34b7b4bd6b77c389386e88818f",
         "UsageStoreSQLite/Migrations/2026-12-04-006-days-seen.sql": "9ddccc1538d8d12b7974e0ea74ea6c30f2d517fe31bccc315254ee203b0aabf0",
         "UsageStoreSQLite/Migrations/2026-12-04-007-rollups-written-by-the-fold.sql": "836c10e717cf39571d1c5cbdb37aa1b7d7e58656cbb64d737c2da974b13dfecc",
+        "UsageStoreSQLite/Migrations/2026-12-07-008-import-manifest.sql": "a018224c7a30d9b7e21591db4ef30bf908e8fc7da26aee3fdc4bd420966af7d6",
         "UsageStorePostgres/Migrations/2026-11-30-001-instance-days.sql": "bc1706b9e6fd174b250c8e0631ebabe2bd75d67f956d8f8da937fd897477b64e",
         "UsageStorePostgres/Migrations/2026-11-30-002-settings.sql": "3529b8cc6a1f4a449affdf5c5215d8b2056169330b3b3a6bab34b19d4306eff7",
         "UsageStorePostgres/Migrations/2026-11-30-003-report-rollups.sql": "699cde43cee6a8919d28abc5fc8add71f8d4f21ac26988f39c03030afd99d760",
@@ -27,6 +28,7 @@ import Testing
         "UsageStorePostgres/Migrations/2026-12-03-005-ping-journal.sql": "57284fed05e40e1b82428b96f0371fee8f80e59458fae4ed57560f095ad99262",
         "UsageStorePostgres/Migrations/2026-12-04-006-days-seen.sql": "cbaa76bba3722e5f0aa92c8966db1cf51df459257ca2defa87872a70943a5d94",
         "UsageStorePostgres/Migrations/2026-12-04-007-rollups-written-by-the-fold.sql": "d8eca1f68c73134e98f56c4ab10ce9ec0532f5d2a59785757ed90d102e7d03bc",
+        "UsageStorePostgres/Migrations/2026-12-07-008-import-manifest.sql": "5c3c7b73b9f7926b7973632b753988b48f317ea56a9c7599660a5391c1d1998b",
     ]
 
     static func files(_ driver: String) throws -> [String] {
