@@ -88,7 +88,7 @@ public func buildRouter<Store: UsageStore>(
 ) -> Router<AppRequestContext> {
     let metrics = CollectorMetrics()
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestMetricsMiddleware())
     router.add(middleware: ErrorBodyMiddleware())
     router.add(middleware: HeaderLimitMiddleware(limit: configuration.maximumHeaderBytes))
     if configuration.rateLimit > 0 {

@@ -1,7 +1,7 @@
 import Metrics
 
-/// The collector's own metrics (requests by route and status come from Hummingbird's
-/// `MetricsMiddleware`): pings recorded and duplicate, rejections by reason.
+/// The collector's own metrics (requests by route and status come from the
+/// `RequestMetricsMiddleware`): pings recorded and duplicate, rejections by reason.
 public struct CollectorMetrics: Sendable {
     let recorded = Counter(label: "usage_pings_recorded_total")
     let duplicates = Counter(label: "usage_pings_duplicate_total")
