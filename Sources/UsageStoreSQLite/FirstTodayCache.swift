@@ -41,11 +41,15 @@ public final class FirstTodayCache: Sendable {
         days.withLock { $0[day] != nil }
     }
 
-    /// Holds `keys` as the instances seen on `day` (`nil`: more than the bound), dropping the
-    /// oldest days beyond ``daysKept`` that are not in `keeping` (the days of the batch being written).
-    func load(_ day: Int, keys: [String]?, keeping: Set<Int>) {
+    /// How a key is held: its hash under the process's seed.
+    static func hash(_ key: String) -> Int { key.hashValue }
+
+    /// Holds `keyHashes` (``hash(_:)`` of each key) as the instances seen on `day` (`nil`: more
+    /// than the bound), dropping the oldest days beyond ``daysKept`` that are not in `keeping`
+    /// (the days of the batch being written).
+    func load(_ day: Int, keyHashes: Set<Int>?, keeping: Set<Int>) {
         days.withLock { days in
-            days[day] = keys.flatMap { $0.count <= maximumKeysPerDay ? .keys(Set($0.lazy.map(\.hashValue))) : nil } ?? .tooMany
+            days[day] = keyHashes.flatMap { $0.count <= maximumKeysPerDay ? .keys($0) : nil } ?? .tooMany
             let droppable = days.keys.filter { !keeping.contains($0) }.sorted()
             for oldest in droppable.prefix(max(0, days.count - Self.daysKept)) {
                 days[oldest] = nil
@@ -58,7 +62,7 @@ public final class FirstTodayCache: Sendable {
     func contains(_ key: String, on day: Int) -> Bool? {
         days.withLock { days in
             switch days[day] {
-            case .keys(let keys)?: keys.contains(key.hashValue)
+            case .keys(let keys)?: keys.contains(Self.hash(key))
             case .tooMany?: nil
             case nil: false
             }
@@ -71,7 +75,7 @@ public final class FirstTodayCache: Sendable {
             for entry in entries {
                 guard case .keys(var keys)? = days[entry.day] else { continue }
                 days[entry.day] = nil  // one copy of the set while it changes
-                keys.insert(entry.key.hashValue)
+                keys.insert(Self.hash(entry.key))
                 days[entry.day] = keys.count <= maximumKeysPerDay ? .keys(keys) : .tooMany
             }
         }
@@ -83,7 +87,7 @@ public final class FirstTodayCache: Sendable {
             for (day, state) in days {
                 guard case .keys(var keys) = state else { continue }
                 days[day] = nil
-                keys.remove(key.hashValue)
+                keys.remove(Self.hash(key))
                 days[day] = .keys(keys)
             }
         }

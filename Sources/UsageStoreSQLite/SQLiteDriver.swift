@@ -191,10 +191,10 @@ public final class SQLiteDriver: StoreDriver {
                 let batchDays = Set(rows.map(\.ping.day))
                 for day in batchDays where !self.seen.isLoaded(day) {
                     // The journal first, then the day rows: an entry folded in between is in the rows.
-                    let journaled = try SQLiteJournal.instances(onDay: day, db, limit: bound + 1)
-                    let folded = journaled.count > bound ? [] : try self.main.read { main in try SQLiteJournal.foldedInstances(onDay: day, main, limit: bound + 1) }
-                    let keys = journaled.count + folded.count > bound ? nil : journaled + folded
-                    self.seen.load(day, keys: keys, keeping: batchDays)
+                    var hashes = Set<Int>()
+                    let held = try SQLiteJournal.addKeyHashes(onDay: day, of: .journal, db, to: &hashes, limit: bound)
+                        && self.main.read { main in try SQLiteJournal.addKeyHashes(onDay: day, of: .dayRows, main, to: &hashes, limit: bound) }
+                    self.seen.load(day, keyHashes: held ? hashes : nil, keeping: batchDays)
                 }
                 // Before this batch's own entries are in the journal. A day with too many instances
                 // to hold: its journal's keys read once for the batch (the journal is short, folded
@@ -211,7 +211,7 @@ public final class SQLiteDriver: StoreDriver {
                     let inRows = try self.main.read { main in
                         try unjournaled.map { try Self.hasDayRow(rows[$0].key, on: rows[$0].ping.day, main) }
                     }
-                    for index in unheld { seenBefore[index] = true }
+                    for index in unheld { seenBefore[index] = true }  // in the journal, unless found below
                     for (index, found) in zip(unjournaled, inRows) { seenBefore[index] = found }
                 }
                 try SQLiteJournal.append(db, rows)

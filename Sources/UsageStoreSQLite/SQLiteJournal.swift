@@ -102,9 +102,22 @@ enum SQLiteJournal {
         try String.fetchOne(db, sql: "SELECT value FROM settings WHERE name = 'fold_watermark'").flatMap { Int64($0) } ?? 0
     }
 
-    /// The stored keys of the day rows on `day`.
-    static func foldedInstances(onDay day: Int, _ db: Database, limit: Int) throws -> [String] {
-        try String.fetchAll(db, sql: "SELECT instance_id FROM instance_days WHERE day = ? LIMIT ?", arguments: [day, limit])
+    /// The tables that hold an instance's key for a day: the journal file's entries, the main
+    /// file's day rows.
+    enum KeyTable: String {
+        case journal = "ping_journal"
+        case dayRows = "instance_days"
+    }
+
+    /// Adds the ``FirstTodayCache/hash(_:)`` of each stored key with a row on `day` in `table` to
+    /// `hashes`, one row at a time; false, stopping, once `hashes` holds more than `limit`.
+    static func addKeyHashes(onDay day: Int, of table: KeyTable, _ db: Database, to hashes: inout Set<Int>, limit: Int) throws -> Bool {
+        let keys = try String.fetchCursor(db, sql: "SELECT instance_id FROM \(table.rawValue) WHERE day = ?", arguments: [day])
+        while let key = try keys.next() {
+            hashes.insert(FirstTodayCache.hash(key))
+            if hashes.count > limit { return false }
+        }
+        return true
     }
 
     /// Sets the fold watermark in the caller's transaction of the main file.
