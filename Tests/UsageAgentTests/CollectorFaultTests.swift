@@ -36,6 +36,10 @@ import UsageTrackingCore
                 var forwarded = HTTPClientRequest(url: "http://127.0.0.1:\(collectorPort)/v1/pings")
                 forwarded.method = .POST
                 forwarded.headers.add(name: "Content-Type", value: "application/json")
+                // A connection per request: the collector closes a connection idle for its request
+                // timeout (10 s), and the next attempt comes about 10 s after the last, so a pooled
+                // one could be closed by the collector as the link sends on it (a 500 from the link).
+                forwarded.headers.add(name: "Connection", value: "close")
                 forwarded.body = .bytes(try await request.body.collect(upTo: 64 << 10))
                 let answer = try await HTTPClient.shared.execute(forwarded, timeout: .seconds(30))
                 let bytes = try await answer.body.collect(upTo: 64 << 10)
